@@ -1,0 +1,141 @@
+import Foundation
+import OpenAPIRuntime
+
+/// Instants on the wire and in storage (conventions.md §7).
+///
+/// Emitted as UTC with six fractional digits and `Z`; accepted as RFC 3339 / ISO-8601 with `Z`, `±hh:mm`, `±hhmm` or
+/// `±hh`, a `T` or a space, 0–9 fractional digits (beyond microseconds dropped), and naive values read as UTC.
+/// Stored as integer microseconds since the epoch, so the round trip is exact.
+public enum Timestamp {
+    public static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+    public static func date(micros: Int64) -> Date { Date(timeIntervalSince1970: Double(micros) / 1_000_000) }
+
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    public static func format(micros: Int64) -> String {
+        let (days, inDay) = floorDivMod(micros, 86_400_000_000)
+        let (y, m, d) = civil(fromDays: days)
+        let seconds = inDay / 1_000_000
+        let fraction = inDay % 1_000_000
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T" + pad(seconds / 3600, 2) + ":"
+            + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2) + "." + pad(fraction, 6) + "Z"
+    }
+
+    public static func format(_ date: Date) -> String { format(micros: micros(date)) }
+
+    /// Parses an instant in any accepted form; nil for anything else.
+    public static func parseMicros(_ text: String) -> Int64? {
+        let b = Array(text.utf8)
+        var i = 0
+        func digits(_ n: Int) -> Int64? {
+            guard i + n <= b.count else { return nil }
+            var v: Int64 = 0
+            for k in i..<(i + n) {
+                guard b[k] >= 48, b[k] <= 57 else { return nil }
+                v = v * 10 + Int64(b[k] - 48)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let y = digits(4), expect(45), let mo = digits(2), expect(45), let d = digits(2) else { return nil }
+        guard i < b.count, b[i] == 84 || b[i] == 116 || b[i] == 32 else { return nil }
+        i += 1
+        guard let h = digits(2), expect(58), let mi = digits(2) else { return nil }
+        var s: Int64 = 0
+        if expect(58) { guard let v = digits(2) else { return nil }; s = v }
+        var fraction: Int64 = 0
+        if i < b.count, b[i] == 46 || b[i] == 44 {
+            i += 1
+            var count = 0
+            while i < b.count, b[i] >= 48, b[i] <= 57 {
+                if count < 6 { fraction = fraction * 10 + Int64(b[i] - 48) }
+                count += 1
+                i += 1
+            }
+            guard (1...9).contains(count) else { return nil }
+            for _ in 0..<max(0, 6 - count) { fraction *= 10 }
+        }
+        var offsetSeconds: Int64 = 0
+        if i < b.count {
+            if b[i] == 90 || b[i] == 122 {
+                i += 1
+            } else if b[i] == 43 || b[i] == 45 {
+                let sign: Int64 = b[i] == 45 ? -1 : 1
+                i += 1
+                guard let oh = digits(2) else { return nil }
+                var om: Int64 = 0
+                if expect(58) { guard let v = digits(2) else { return nil }; om = v }
+                else if i < b.count { guard let v = digits(2) else { return nil }; om = v }
+                guard oh <= 23, om <= 59 else { return nil }
+                offsetSeconds = sign * (oh * 3600 + om * 60)
+            } else {
+                return nil
+            }
+        }
+        guard i == b.count else { return nil }
+        guard let days = days(year: y, month: mo, day: d), h <= 23, mi <= 59, s <= 59 else { return nil }
+        let secs = days * 86_400 + h * 3600 + mi * 60 + s - offsetSeconds
+        return secs * 1_000_000 + fraction
+    }
+
+    public static func parse(_ text: String) -> Date? { parseMicros(text).map { date(micros: $0) } }
+
+    /// Days since 1970-01-01 of a real calendar date, or nil (`2026-02-30`).
+    public static func days(year: Int64, month: Int64, day: Int64) -> Int64? {
+        guard (1...12).contains(month), day >= 1 else { return nil }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let lengths: [Int64] = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard day <= lengths[Int(month - 1)] else { return nil }
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
+    }
+
+    static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
+        let q = a >= 0 ? a / b : -((-a + b - 1) / b)
+        return (q, a - q * b)
+    }
+
+    static func pad(_ v: Int64, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+/// The date transcoder the generated server and client use, so both read and write the forms above.
+public struct OmiDateTranscoder: DateTranscoder {
+    public init() {}
+    public func encode(_ date: Date) throws -> String { Timestamp.format(date) }
+    public func decode(_ text: String) throws -> Date {
+        guard let date = Timestamp.parse(text) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Invalid datetime"))
+        }
+        return date
+    }
+}
+
+extension Configuration {
+    /// The runtime configuration shared by the server and the client library.
+    public static var omi: Configuration { Configuration(dateTranscoder: OmiDateTranscoder(), jsonEncodingOptions: []) }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+extension Wire {
+    /// The answer to a message save (chat.md §1.3).
+    public struct SaveMessageResponse: Codable, Hashable, Sendable {
+        public var id: String
+        public var createdAt: Date
+        public var sessionId: String?
+        public var created: Bool
+        public var updated: Bool
+        public var journalRevision: Int64?
+
+        public init(id: String, createdAt: Date, sessionId: String?, created: Bool, updated: Bool,
+                    journalRevision: Int64?) {
+            self.id = id
+            self.createdAt = createdAt
+            self.sessionId = sessionId
+            self.created = created
+            self.updated = updated
+            self.journalRevision = journalRevision
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, created, updated
+            case createdAt = "created_at"
+            case sessionId = "session_id"
+            case journalRevision = "journal_revision"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            id = try c.decode(String.self, forKey: .id)
+            createdAt = try c.decode(Date.self, forKey: .createdAt)
+            sessionId = try c.decodeIfPresent(String.self, forKey: .sessionId)
+            created = try c.decodeIfPresent(Bool.self, forKey: .created) ?? true
+            updated = try c.decodeIfPresent(Bool.self, forKey: .updated) ?? false
+            journalRevision = try c.decodeIfPresent(Int64.self, forKey: .journalRevision)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(createdAt, forKey: .createdAt)
+            try c.encodeOrNull(sessionId, forKey: .sessionId)
+            try c.encode(created, forKey: .created)
+            try c.encode(updated, forKey: .updated)
+            try c.encodeOrNull(journalRevision, forKey: .journalRevision)
+        }
+    }
+
+    /// A keyset page of the desktop journal (chat.md §3.4).
+    public struct ReconcilePage: Codable, Hashable, Sendable {
+        public var messages: [ChatMessage]
+        public var nextCursor: String?
+        public var hasMore: Bool
+
+        public init(messages: [ChatMessage], nextCursor: String?, hasMore: Bool) {
+            self.messages = messages
+            self.nextCursor = nextCursor
+            self.hasMore = hasMore
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case messages
+            case nextCursor = "next_cursor"
+            case hasMore = "has_more"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            messages = try c.decode([ChatMessage].self, forKey: .messages)
+            nextCursor = try c.decodeIfPresent(String.self, forKey: .nextCursor)
+            hasMore = try c.decode(Bool.self, forKey: .hasMore)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(messages, forKey: .messages)
+            try c.encodeOrNull(nextCursor, forKey: .nextCursor)
+            try c.encode(hasMore, forKey: .hasMore)
+        }
+    }
+}

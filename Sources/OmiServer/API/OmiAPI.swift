@@ -1,0 +1,16 @@
+import Foundation
+import OmiContract
+import OmiStorage
+
+/// The server's implementation of the generated `APIProtocol`: one method per operation of the OpenAPI document,
+/// grouped by domain in the `OmiAPI+*.swift` files.
+struct OmiAPI: APIProtocol {
+    let settings: Settings
+    let database: Database
+    let chat: any ChatRepository
+    let users: any UserRepository
+    let keyStore: SigningKeyStore
+    let text: ChatTextGenerator
+    let rateLimiter: RateLimiter
+    let metrics: HTTPMetrics
+}

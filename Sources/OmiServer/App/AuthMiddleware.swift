@@ -1,0 +1,54 @@
+import HTTPTypes
+import Logging
+import OmiStorage
+import OpenAPIRuntime
+import Synchronization
+
+/// Authenticates every operation but the public ones, after the route has matched (conventions.md §2.5), and makes
+/// the user's record on first use (§3.4).
+struct AuthMiddleware: ServerMiddleware {
+    let authenticator: Authenticator
+    let users: any UserRepository
+    let publicOperations: Set<String>
+    let knownUsers = KnownUsers()
+
+    func intercept(
+        _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        if publicOperations.contains(operationID) { return try await next(request, body, metadata) }
+        let result = await authenticator.authenticate(
+            authorization: request.headerFields[.authorization], method: request.method.rawValue, path: operationID)
+        switch result {
+        case .failure(.missingHeader):
+            throw APIError(.unauthorized, "Authorization header not found")
+        case .failure(.invalid):
+            throw APIError(.unauthorized, "Invalid authorization token")
+        case .failure(.keysUnavailable):
+            throw APIError(.serviceUnavailable, "Authentication temporarily unavailable", headers: [.retryAfter: "5"])
+        case .success(let user):
+            if !knownUsers.contains(user.uid) {
+                try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
+                knownUsers.insert(user.uid)
+            }
+            return try await RequestValues.$user.withValue(user) { try await next(request, body, metadata) }
+        }
+    }
+}
+
+/// Uids whose record is known to exist, so the hot path does not write on every request. Bounded: when full it is
+/// cleared, and the next request of each user repeats a harmless `INSERT ... ON CONFLICT DO NOTHING`.
+final class KnownUsers: Sendable {
+    private let uids = Mutex<Set<String>>([])
+
+    func contains(_ uid: String) -> Bool { uids.withLock { $0.contains(uid) } }
+
+    func insert(_ uid: String) {
+        uids.withLock { uids in
+            if uids.count >= 100_000 { uids.removeAll(keepingCapacity: true) }
+            uids.insert(uid)
+        }
+    }
+
+    func remove(_ uid: String) { _ = uids.withLock { $0.remove(uid) } }
+}

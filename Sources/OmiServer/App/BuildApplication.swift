@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Logging
+import OmiContract
+import OmiStorage
+import OpenAPIRuntime
+import Prometheus
+import ServiceLifecycle
+
+/// What the server runs on. Tests pass their own database and key store; `serve` opens them from the settings.
+public struct AppDependencies: Sendable {
+    public var database: Database
+    public var keyStore: SigningKeyStore
+    public var languageModel: (any LanguageModel)?
+    public var metrics: PrometheusCollectorRegistry
+
+    public init(database: Database, keyStore: SigningKeyStore, languageModel: (any LanguageModel)? = nil,
+                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.database = database
+        self.keyStore = keyStore
+        self.languageModel = languageModel
+        self.metrics = metrics
+    }
+}
+
+public let serverVersion = "0.1.0"
+
+/// The operations that need no user (conventions.md §3.9).
+let publicOperations: Set<String> = [
+    "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
+]
+
+/// Builds the application over the given dependencies; the caller owns their lifecycle.
+public func buildApplication(
+    settings: Settings, dependencies: AppDependencies, logger: Logger, services: [any Service] = []
+) throws -> some ApplicationProtocol {
+    let verifier = FirebaseTokenVerifier(
+        projectId: settings.firebaseProjectId, clockSkewSeconds: settings.authClockSkewSeconds,
+        keys: dependencies.keyStore,
+        allowEmulatorTokens: settings.authDevMode && settings.firebaseAuthEmulatorHost != nil)
+    let authenticator = Authenticator(verifier: verifier, devMode: settings.authDevMode,
+                                      impersonationKey: settings.authImpersonationKey, logger: logger)
+    let api = OmiAPI(
+        settings: settings, database: dependencies.database,
+        chat: SQLChatRepository(database: dependencies.database),
+        users: SQLUserRepository(database: dependencies.database),
+        keyStore: dependencies.keyStore,
+        text: ChatTextGenerator(model: dependencies.languageModel),
+        rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
+        metrics: HTTPMetrics(registry: dependencies.metrics))
+
+    let router = Router(context: AppRequestContext.self)
+    let routes = RouteTable()
+    let auth = AuthMiddleware(authenticator: authenticator, users: SQLUserRepository(database: dependencies.database),
+                              publicOperations: publicOperations)
+    try api.registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: .omi,
+                             middlewares: [auth])
+    let responder = OmiResponder(
+        router: router.buildResponder(), routes: routes, settings: settings,
+        limits: BodyLimits(maxRequestBytes: settings.maxRequestBytes),
+        cors: CORSPolicy(origins: Set(settings.corsAllowedOrigins)), metrics: api.metrics, logger: logger)
+    return Application(
+        responder: responder,
+        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "omi-backend"),
+        services: services,
+        logger: logger)
+}
+
+/// Opens the configured database, applies migrations, and builds the application with its long-lived services.
+public func buildApplication(settings: Settings, logger: Logger) async throws -> some ApplicationProtocol {
+    let location = settings.databaseLocation
+    if case .sqlite = location {
+        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+    }
+    let database = try Database(location, logger: logger, maxConnections: settings.databaseMaxConnections)
+    let applied = try await database.migrate()
+    if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
+    let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger)
+    var services: [any Service] = [DatabaseService(database: database), KeyWarmUpService(keyStore: keyStore)]
+    if settings.authDevMode { services.append(DevModeWarningService(logger: logger)) }
+    return try buildApplication(settings: settings, dependencies: AppDependencies(database: database, keyStore: keyStore),
+                                logger: logger, services: services)
+}

@@ -1,0 +1,35 @@
+import Logging
+import OmiStorage
+import ServiceLifecycle
+
+/// Keeps the connection pool open while the server runs and closes it after the server has drained.
+struct DatabaseService: Service {
+    let database: Database
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.shutdown()
+    }
+}
+
+/// Fetches the signing keys at startup so the first request does not wait; failure is logged, not fatal.
+struct KeyWarmUpService: Service {
+    let keyStore: SigningKeyStore
+
+    func run() async throws {
+        await keyStore.warmUp()
+        try? await gracefulShutdown()
+    }
+}
+
+/// Development mode is a loaded gun: say so at startup and every 10 minutes (conventions.md §3.6).
+struct DevModeWarningService: Service {
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            logger.warning("AUTH_DEV_MODE is on: dev:<uid> tokens are accepted; never run this in production")
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
+        }
+    }
+}

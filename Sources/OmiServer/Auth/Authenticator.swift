@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+import Logging
+
+/// Turns an `Authorization` header into a user (conventions.md §3): Firebase ID tokens always; `dev:<uid>` tokens in
+/// development mode; `<key><uid>` impersonation only when `AUTH_IMPERSONATION_KEY` is set.
+public struct Authenticator: Sendable {
+    public enum Failure: Error, Equatable {
+        case missingHeader
+        case invalid
+        case keysUnavailable
+    }
+
+    let verifier: FirebaseTokenVerifier
+    let devMode: Bool
+    let impersonationKey: [UInt8]?
+    let logger: Logger
+
+    public init(verifier: FirebaseTokenVerifier, devMode: Bool, impersonationKey: String?, logger: Logger) {
+        self.verifier = verifier
+        self.devMode = devMode
+        self.impersonationKey = impersonationKey.map { Array($0.utf8) }
+        self.logger = logger
+    }
+
+    static let maxHeaderBytes = 16 * 1024
+
+    public func authenticate(authorization: String?, method: String = "", path: String = "") async -> Result<AuthenticatedUser, Failure> {
+        guard let authorization else { return .failure(.missingHeader) }
+        guard authorization.utf8.count <= Self.maxHeaderBytes else { return .failure(.invalid) }
+        let parts = authorization.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return .failure(.invalid) }
+        let token = String(parts[1])
+
+        if let key = impersonationKey, let uid = Self.impersonatedUid(token: token, key: key) {
+            logger.warning("impersonation", metadata: ["uid": "\(uid)", "method": "\(method)", "path": "\(path)"])
+            return .success(AuthenticatedUser(uid: uid))
+        }
+        if devMode, token.hasPrefix("dev:") {
+            let uid = String(token.dropFirst(4))
+            return Self.isPlainUid(uid) ? .success(AuthenticatedUser(uid: uid)) : .failure(.invalid)
+        }
+        do {
+            return .success(try await verifier.verify(token))
+        } catch .keysUnavailable {
+            return .failure(.keysUnavailable)
+        } catch {
+            logger.info("token refused", metadata: ["reason": "\(error)"])
+            return .failure(.invalid)
+        }
+    }
+
+    /// `<key><uid>` with the key prefix compared in constant time; nil means "not an impersonation token".
+    static func impersonatedUid(token: String, key: [UInt8]) -> String? {
+        let bytes = Array(token.utf8)
+        guard bytes.count > key.count else { return nil }
+        guard constantTimeEqual(Array(bytes[0..<key.count]), key) else { return nil }
+        let uid = String(decoding: bytes[key.count...], as: UTF8.self)
+        return isPlainUid(uid) ? uid : nil
+    }
+
+    /// `^[A-Za-z0-9_-]{1,128}$`.
+    static func isPlainUid(_ uid: String) -> Bool {
+        (1...128).contains(uid.utf8.count)
+            && uid.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 }
+    }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    var diff: UInt8 = 0
+    for i in 0..<a.count { diff |= a[i] ^ b[i] }
+    return diff == 0
+}

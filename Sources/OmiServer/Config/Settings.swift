@@ -1,0 +1,157 @@
+import Foundation
+import Logging
+import OmiStorage
+
+/// Every setting of the server, read in one place from the environment (README "Configuration" lists them).
+public struct Settings: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    /// A `postgres://` URL; when unset the embedded SQLite database in `dataDirectory` is used.
+    public var databaseURL: String?
+    public var databaseMaxConnections: Int?
+    public var logLevel: Logger.Level = .info
+
+    public var firebaseProjectId: String?
+    public var authClockSkewSeconds = 60
+    public var authKeysURL = "https://www.googleapis.com/robot/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+    public var authImpersonationKey: String?
+    public var authDevMode = false
+    public var firebaseAuthEmulatorHost: String?
+
+    public var mountPrefix: String?
+    public var legacyMountPrefix: String?
+    public var publicBaseURL: String?
+    public var shareBaseURL = "https://h.omi.me"
+    public var byokHeartbeatTTLSeconds = 604_800
+    public var maxRequestBytes = 4 * 1024 * 1024
+    public var rateLimitEnabled = true
+    public var rateLimitMultiplier = 10
+    public var desktopPaywallEnabled = false
+    public var trialLengthSeconds = 259_200
+    public var planEnforcementEnabled = false
+    public var corsAllowedOrigins: [String] = []
+
+    public var releaseTag: String?
+    public var releaseSha: String?
+    public var releaseChannel: String?
+    public var backendReleaseChannel: String?
+    public var backendReleaseSha: String?
+
+    /// Whether `HOST` was set explicitly (development mode warns when it is not loopback).
+    public var hostIsExplicit = false
+
+    public init() {}
+
+    public var databaseLocation: DatabaseLocation {
+        if let url = databaseURL { return .postgres(url: url) }
+        return .sqlite(path: (dataDirectory as NSString).appendingPathComponent("omi.sqlite"))
+    }
+
+    /// Reads the settings from environment variables, reporting every problem at once.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> Settings {
+        var reader = EnvironmentReader(env: env)
+        var s = Settings()
+        s.host = reader.string("HOST") ?? s.host
+        s.hostIsExplicit = reader.string("HOST") != nil
+        s.port = reader.int("PORT", range: 0...65535) ?? s.port
+        s.dataDirectory = reader.string("DATA_DIR") ?? s.dataDirectory
+        if let url = reader.string("DATABASE_URL") {
+            if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+                s.databaseURL = url
+            } else {
+                reader.problems.append("DATABASE_URL must be a postgres:// URL (unset it to use SQLite in DATA_DIR)")
+            }
+        }
+        s.databaseMaxConnections = reader.int("DATABASE_MAX_CONNECTIONS", range: 1...512)
+        if let level = reader.string("LOG_LEVEL") {
+            if let parsed = Logger.Level(rawValue: level.lowercased()) { s.logLevel = parsed }
+            else { reader.problems.append("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical") }
+        }
+        s.authDevMode = reader.bool("AUTH_DEV_MODE") ?? false
+        s.firebaseProjectId = reader.string("FIREBASE_PROJECT_ID")
+        if s.firebaseProjectId == nil && !s.authDevMode {
+            reader.problems.append("FIREBASE_PROJECT_ID is required (or set AUTH_DEV_MODE=true for local development)")
+        }
+        s.authClockSkewSeconds = reader.int("AUTH_CLOCK_SKEW_SECONDS", range: 0...300) ?? s.authClockSkewSeconds
+        s.authKeysURL = reader.string("AUTH_KEYS_URL") ?? s.authKeysURL
+        if let key = reader.string("AUTH_IMPERSONATION_KEY") {
+            if key.count < 32 { reader.problems.append("AUTH_IMPERSONATION_KEY must be at least 32 characters") }
+            s.authImpersonationKey = key
+        }
+        s.firebaseAuthEmulatorHost = reader.string("FIREBASE_AUTH_EMULATOR_HOST")
+        s.mountPrefix = reader.prefix("MOUNT_PREFIX")
+        s.legacyMountPrefix = reader.prefix("LEGACY_MOUNT_PREFIX")
+        s.publicBaseURL = reader.string("PUBLIC_BASE_URL")
+        s.shareBaseURL = reader.string("SHARE_BASE_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? s.shareBaseURL
+        s.byokHeartbeatTTLSeconds = reader.int("BYOK_HEARTBEAT_TTL_SECONDS", range: 1...31_536_000) ?? s.byokHeartbeatTTLSeconds
+        s.maxRequestBytes = reader.int("MAX_REQUEST_BYTES", range: 1024...(1 << 30)) ?? s.maxRequestBytes
+        s.rateLimitEnabled = reader.bool("RATE_LIMIT_ENABLED") ?? s.rateLimitEnabled
+        s.rateLimitMultiplier = reader.int("RATE_LIMIT_MULTIPLIER", range: 1...100_000) ?? s.rateLimitMultiplier
+        s.desktopPaywallEnabled = reader.bool("DESKTOP_PAYWALL_ENABLED") ?? s.desktopPaywallEnabled
+        s.trialLengthSeconds = reader.int("TRIAL_LENGTH_SECONDS", range: 0...Int(Int32.max)) ?? s.trialLengthSeconds
+        s.planEnforcementEnabled = reader.bool("PLAN_ENFORCEMENT_ENABLED") ?? s.planEnforcementEnabled
+        if let origins = reader.string("CORS_ALLOWED_ORIGINS") {
+            s.corsAllowedOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                .filter { !$0.isEmpty }
+            if s.corsAllowedOrigins.contains("*") {
+                reader.problems.append("CORS_ALLOWED_ORIGINS must list exact origins; * is not allowed")
+            }
+        }
+        s.releaseTag = reader.string("RELEASE_TAG")
+        s.releaseSha = reader.string("RELEASE_SHA")
+        s.releaseChannel = reader.string("RELEASE_CHANNEL")
+        s.backendReleaseChannel = reader.string("BACKEND_RELEASE_CHANNEL")
+        s.backendReleaseSha = reader.string("BACKEND_RELEASE_SHA")
+        if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
+        return s
+    }
+}
+
+/// Every invalid or missing setting, named together so one restart fixes them all.
+public struct SettingsError: Error, CustomStringConvertible {
+    public var problems: [String]
+    public var description: String {
+        "invalid configuration:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}
+
+struct EnvironmentReader {
+    let env: [String: String]
+    var problems: [String] = []
+
+    /// A trimmed non-empty value; empty counts as unset.
+    func string(_ name: String) -> String? {
+        guard let raw = env[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else { return nil }
+        return raw
+    }
+
+    mutating func int(_ name: String, range: ClosedRange<Int>) -> Int? {
+        guard let raw = string(name) else { return nil }
+        guard let value = Int(raw), range.contains(value) else {
+            problems.append("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ name: String) -> Bool? {
+        guard let raw = string(name) else { return nil }
+        guard let value = QueryValues.bool(raw) else {
+            problems.append("\(name) must be true or false")
+            return nil
+        }
+        return value
+    }
+
+    /// A path prefix such as `omi`, stored as `/omi`.
+    mutating func prefix(_ name: String) -> String? {
+        guard let raw = string(name) else { return nil }
+        let trimmed = raw.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        guard !trimmed.isEmpty, trimmed.allSatisfy({ $0.isLetter || $0.isNumber || "-_./".contains($0) }) else {
+            problems.append("\(name) must be a path such as omi or api/omi")
+            return nil
+        }
+        return "/" + trimmed
+    }
+}

@@ -1,0 +1,23 @@
+import Prometheus
+
+/// Request counters and latency histograms, exposed at `/metrics` in the Prometheus text format.
+struct HTTPMetrics: Sendable {
+    let registry: PrometheusCollectorRegistry
+
+    func record(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(name: "http_requests_total",
+                             labels: [("method", method), ("route", route), ("status", String(status))]).increment()
+        registry.makeDurationHistogram(name: "http_request_duration_seconds", labels: [("method", method), ("route", route)],
+                                       buckets: Self.buckets).record(duration)
+    }
+
+    static let buckets: [Duration] = [.microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
+                                      .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                      .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)]
+
+    func text() -> String {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The server's front door, in front of the router: request ids, path normalisation and mount prefixes, CORS,
+/// 404/405 before authentication, body caps, error bodies, access logs and metrics.
+struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context == AppRequestContext {
+    typealias Context = AppRequestContext
+
+    let router: Router
+    let routes: RouteTable
+    let settings: Settings
+    let limits: BodyLimits
+    let cors: CORSPolicy
+    let metrics: HTTPMetrics
+    let logger: Logger
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let start = ContinuousClock.now
+        let requestId = Self.requestId(from: request.headers)
+        var template = "unmatched"
+        var response: Response
+        do {
+            response = try await RequestValues.$requestId.withValue(requestId) {
+                try await handle(request, context: context, template: &template)
+            }
+        } catch {
+            response = ErrorResponses.response(for: error, logger: logger)
+        }
+        response.headers[.xRequestId] = requestId
+        cors.decorate(&response, origin: request.headers[.origin])
+        let elapsed = ContinuousClock.now - start
+        metrics.record(method: request.method.rawValue, route: template, status: response.status.code, duration: elapsed)
+        // Route templates, never raw paths or queries: those can carry share tokens or personal text.
+        logger.info("request", metadata: [
+            "request_id": "\(requestId)", "method": "\(request.method.rawValue)", "route": "\(template)",
+            "status": "\(response.status.code)",
+            "ms": "\(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+        ])
+        return response
+    }
+
+    func handle(_ incoming: Request, context: Context, template: inout String) async throws -> Response {
+        guard let rawPath = incoming.head.path else { throw APIError(.notFound, "Not Found") }
+        let (pathPart, query) = Self.split(rawPath)
+        var (path, legacy) = normalise(pathPart)
+
+        if incoming.method == .options, let preflight = cors.preflight(incoming) { return preflight }
+        guard let route = routes.match(path) else { throw APIError(.notFound, "Not Found") }
+        template = route.template
+        guard route.methods.contains(incoming.method) else {
+            let allow = route.methods.map(\.rawValue).sorted().joined(separator: ", ")
+            throw APIError(.methodNotAllowed, "Method Not Allowed", headers: [.allow: allow])
+        }
+
+        var head = incoming.head
+        if path.isEmpty { path = "/" }
+        head.path = query.map { path + "?" + $0 } ?? path
+        var request = Request(head: head, body: incoming.body)
+        try await prepareBody(&request, path: path)
+        return try await RequestValues.$legacyMount.withValue(legacy) {
+            try await router.respond(to: request, context: context)
+        }
+    }
+
+    /// Enforces the route's cap from `Content-Length` before reading and while reading; an empty body on a write
+    /// reads as `{}`, and JSON is parsed as JSON whatever content type was declared (conventions.md §4.1, §6.6).
+    func prepareBody(_ request: inout Request, path: String) async throws {
+        let cap = limits.cap(for: path)
+        if let declared = request.headers[.contentLength] {
+            guard let length = Int(declared), length >= 0 else { throw APIError(.badRequest, "Invalid Content-Length") }
+            if length > cap.bytes { throw APIError(.contentTooLarge, cap.message) }
+        }
+        guard [.post, .put, .patch].contains(request.method) else { return }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: cap.bytes)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError(.contentTooLarge, cap.message)
+        }
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        guard !contentType.hasPrefix("multipart/"), !contentType.hasPrefix("application/octet-stream") else { return }
+        var head = request.head
+        head.headerFields[.contentType] = "application/json"
+        if buffer.readableBytes == 0 {
+            head.headerFields[.contentLength] = "2"
+            request = Request(head: head, body: .init(buffer: ByteBuffer(string: "{}")))
+        } else {
+            request = Request(head: head, body: request.body)
+        }
+    }
+
+    /// Collapses repeated slashes, drops one trailing slash, and strips the mount or legacy prefix.
+    func normalise(_ raw: String) -> (path: String, legacy: Bool) {
+        var path = ""
+        path.reserveCapacity(raw.utf8.count)
+        var previousSlash = false
+        for c in raw {
+            if c == "/" {
+                if previousSlash { continue }
+                previousSlash = true
+            } else {
+                previousSlash = false
+            }
+            path.append(c)
+        }
+        if path.count > 1, path.hasSuffix("/") { path.removeLast() }
+        if let legacy = settings.legacyMountPrefix, let stripped = Self.strip(legacy, from: path) {
+            return (stripped, true)
+        }
+        if let mount = settings.mountPrefix, let stripped = Self.strip(mount, from: path) {
+            return (stripped, false)
+        }
+        return (path, false)
+    }
+
+    static func strip(_ prefix: String, from path: String) -> String? {
+        if path == prefix { return "/" }
+        guard path.hasPrefix(prefix + "/") else { return nil }
+        return String(path.dropFirst(prefix.count))
+    }
+
+    static func split(_ raw: String) -> (String, String?) {
+        guard let q = raw.firstIndex(of: "?") else { return (raw, nil) }
+        return (String(raw[..<q]), String(raw[raw.index(after: q)...]))
+    }
+
+    /// `X-Desktop-Request-ID` is echoed when it is a UUID; otherwise a new one is made.
+    static func requestId(from headers: HTTPFields) -> String {
+        if let sent = headers[.xDesktopRequestId], let uuid = UUID(uuidString: sent) { return uuid.uuidString.lowercased() }
+        return UUID().uuidString.lowercased()
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestId = Self("X-Request-Id")!
+    static let xDesktopRequestId = Self("X-Desktop-Request-ID")!
+}

@@ -1,0 +1,13 @@
+/// Values of the request being handled, visible to the generated API handlers, which see no Hummingbird context.
+enum RequestValues {
+    @TaskLocal static var user: AuthenticatedUser?
+    /// True when the request arrived under `LEGACY_MOUNT_PREFIX` (conventions.md §2.7).
+    @TaskLocal static var legacyMount = false
+    @TaskLocal static var requestId = ""
+
+    /// The verified caller; the auth middleware guarantees one on every non-public operation.
+    static func requireUser() throws -> AuthenticatedUser {
+        guard let user else { throw APIError(.unauthorized, "Authorization header not found") }
+        return user
+    }
+}

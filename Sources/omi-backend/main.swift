@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import OmiServer
+import OmiStorage
+
+@main
+struct OmiBackend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "omi-backend",
+        abstract: "The Omi desktop backend: one server behind both of the desktop app's base URLs.",
+        subcommands: [Serve.self, Migrate.self, Token.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Reads the settings or exits naming every problem.
+func loadSettings() -> Settings {
+    do {
+        return try Settings.fromEnvironment()
+    } catch {
+        FileHandle.standardError.write(Data("omi-backend: \(error)\n".utf8))
+        Foundation.exit(78)
+    }
+}
+
+func makeLogger(_ settings: Settings) -> Logger {
+    var logger = Logger(label: "omi-backend")
+    logger.logLevel = settings.logLevel
+    return logger
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the server (applies pending migrations first).")
+
+    func run() async throws {
+        let settings = loadSettings()
+        let logger = makeLogger(settings)
+        let app = try await buildApplication(settings: settings, logger: logger)
+        let storage = settings.databaseURL == nil ? "SQLite at \(settings.databaseLocation)" : "PostgreSQL"
+        let token = settings.authDevMode ? "dev:alice" : "<Firebase ID token>"
+        print("""
+            omi-backend \(serverVersion) listening on http://\(settings.host):\(settings.port) (\(storage))
+            try:  curl -s -H 'Authorization: Bearer \(token)' -X POST http://\(settings.host):\(settings.port)/v2/chat-sessions -d '{"title":"hello"}'
+            """)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
+
+    func run() async throws {
+        var settings = loadSettings()
+        settings.logLevel = max(settings.logLevel, .info)
+        let logger = makeLogger(settings)
+        if case .sqlite = settings.databaseLocation {
+            try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        }
+        let database = try Database(settings.databaseLocation, logger: logger)
+        do {
+            let applied = try await database.migrate()
+            print(applied.isEmpty ? "schema is up to date (version \(try await database.schemaVersion() ?? 0))"
+                                  : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+            await database.shutdown()
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+}
+
+struct Token: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a development token for a uid (accepted only while AUTH_DEV_MODE=true).")
+
+    @Argument(help: "The uid to act as ([A-Za-z0-9_-], at most 128 characters).")
+    var uid: String
+
+    func validate() throws {
+        guard (1...128).contains(uid.utf8.count),
+              uid.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) else {
+            throw ValidationError("uid must match ^[A-Za-z0-9_-]{1,128}$")
+        }
+    }
+
+    func run() {
+        print("dev:\(uid)")
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Logging
+import OmiStorage
+
+/// The engines the suite runs against: SQLite always; PostgreSQL when `TEST_POSTGRES_URL` names a server
+/// (`.ci/run` starts one and sets it, and requires it on CI so a missing server cannot pass silently).
+enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    static var available: [TestEngine] {
+        ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"].map { _ in [.sqlite, .postgres] } ?? [.sqlite]
+    }
+
+    var testDescription: String { rawValue }
+}
+
+import Testing
+
+/// A fresh, migrated database for one test: a temporary SQLite file, or a new PostgreSQL database dropped afterwards.
+func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) async throws -> T) async throws -> T {
+    var logger = Logger(label: "test-db")
+    logger.logLevel = .warning
+    switch engine {
+    case .sqlite:
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omi-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try Database(.sqlite(path: directory.appendingPathComponent("omi.sqlite").path), logger: logger)
+        do {
+            try await database.migrate()
+            let result = try await body(database)
+            await database.shutdown()
+            return result
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    case .postgres:
+        guard let adminURL = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] else {
+            throw TestDatabaseError.postgresNotConfigured
+        }
+        let name = "omi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        let admin = try Database(.postgres(url: adminURL), logger: logger, maxConnections: 1)
+        try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        let database = try Database(.postgres(url: TestURLs.replacingDatabase(in: adminURL, with: name)), logger: logger)
+        func cleanup() async {
+            await database.shutdown()
+            try? await admin.withConnection { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
+            await admin.shutdown()
+        }
+        do {
+            try await database.migrate()
+            let result = try await body(database)
+            await cleanup()
+            return result
+        } catch {
+            await cleanup()
+            throw error
+        }
+    }
+}
+
+enum TestURLs {
+    /// `postgres://u:p@h:5432/postgres` → `postgres://u:p@h:5432/<name>`.
+    static func replacingDatabase(in url: String, with name: String) -> String {
+        var components = URLComponents(string: url)!
+        components.path = "/" + name
+        return components.string!
+    }
+}
+
+enum TestDatabaseError: Error {
+    case postgresNotConfigured
+}

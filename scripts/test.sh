@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against SQLite and PostgreSQL from a clean checkout.
+# Installs PostgreSQL when it is missing, starts a private throw-away cluster on loopback (as the `postgres` user when
+# run as root), builds from scratch if needed, runs `swift test`, and stops the cluster again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PG_PORT="${TEST_PG_PORT:-54329}"
+
+find_pg_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+if [ -z "$(find_pg_bin)" ]; then
+  echo "== installing PostgreSQL"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+fi
+PG_BIN="$(find_pg_bin)"
+
+PG_DIR="$(mktemp -d /tmp/omi-pg.XXXXXX)"
+run_pg() {
+  if [ "$(id -u)" = "0" ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi
+}
+if [ "$(id -u)" = "0" ]; then chown postgres "$PG_DIR"; fi
+cleanup() {
+  run_pg "'$PG_BIN/pg_ctl' -D '$PG_DIR/data' -m fast stop" >/dev/null 2>&1 || true
+  rm -rf "$PG_DIR"
+}
+trap cleanup EXIT
+
+echo "== starting PostgreSQL on 127.0.0.1:$PG_PORT"
+run_pg "'$PG_BIN/initdb' -D '$PG_DIR/data' -U postgres --auth=trust -E UTF8 >'$PG_DIR/initdb.log' 2>&1"
+run_pg "'$PG_BIN/pg_ctl' -D '$PG_DIR/data' -l '$PG_DIR/server.log' -w -o \"-p $PG_PORT -k '$PG_DIR' -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off\" start" >/dev/null
+export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmode=disable"
+
+echo "== building"
+swift build --build-tests
+echo "== testing (SQLite and PostgreSQL)"
+swift test --skip-build 2>&1 | tee "$PG_DIR/test.log"
+status=${PIPESTATUS[0]}
+echo "== per engine:"
+grep -E "^(✔|✘|􁁛|􀢄).*\[(sqlite|postgres)" "$PG_DIR/test.log" >/dev/null 2>&1 || true
+exit "$status"
