@@ -57,6 +57,16 @@ enum ErrorResponses {
             return .init(type: "missing", loc: location(context.codingPath + [key]), msg: "Field required", input: nil, ctx: nil)
         case .valueNotFound(_, let context):
             return .init(type: "missing", loc: location(context.codingPath), msg: "Field required", input: nil, ctx: nil)
+        case .typeMismatch(let type, let context) where context.codingPath.isEmpty && !queryNames.isEmpty:
+            // Query values are decoded without a coding path; name the parameter that does not parse.
+            let items = error.request.path.flatMap { URLComponents(string: $0) }?.queryItems ?? []
+            if let bad = items.first(where: { isQueryMismatch($0.value ?? "", type) }) {
+                let code = typeCode(type).replacingOccurrences(of: "_type", with: "_parsing")
+                return .init(type: code, loc: ["query", .key(bad.name)],
+                             msg: "Input should be a valid \(typeName(type)), unable to parse string as \(typeName(type))",
+                             input: Validator.echo(bad.value ?? ""), ctx: nil)
+            }
+            return .init(type: typeCode(type), loc: ["query"], msg: "Input should be a valid \(typeName(type))", input: nil, ctx: nil)
         case .typeMismatch(let type, let context):
             return .init(type: typeCode(type), loc: location(context.codingPath), msg: "Input should be a valid \(typeName(type))",
                          input: nil, ctx: nil)
@@ -71,6 +81,15 @@ enum ErrorResponses {
                          msg: context.debugDescription.isEmpty ? "Invalid value" : context.debugDescription, input: nil, ctx: nil)
         @unknown default:
             return .init(type: "value_error", loc: ["body"], msg: "Invalid request", input: nil, ctx: nil)
+        }
+    }
+
+    static func isQueryMismatch(_ value: String, _ type: Any.Type) -> Bool {
+        switch typeCode(type) {
+        case "int_type": Int64(value) == nil
+        case "float_type": Double(value) == nil
+        case "bool_type": QueryValues.bool(value) == nil
+        default: false
         }
     }
 
