@@ -1,0 +1,159 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import OmiServer
+
+@Suite("Conventions shared by every route (conventions.md)")
+struct ConventionsTests {
+    @Test(arguments: TestEngine.available)
+    func healthIgnoresAuthorizationAndNeverFails(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            for path in ["/health", "/"] {
+                let r = try await h.call(.get, path, as: nil, headers: [.authorization: "Bearer garbage"])
+                #expect(r.status == 200)
+                #expect(r.json["service"].string == "omi-desktop-backend")
+                #expect(r.json["mode"].string == "cloud")
+                #expect(r.json["version"].string != nil)
+                #expect(r.json["storage"].string == engine.rawValue)
+                #expect(r.json["auth_mode"].string == "firebase")
+                #expect(r.json.has("backend_release_sha") && r.json["backend_release_sha"].isNull)
+                #expect(!r.json.has("bind_addr") && !r.json.has("data_dir") && !r.json.has("release_tag"))
+            }
+            #expect(try await h.call(.head, "/health", as: nil).status == 200)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func unknownRoutesAndMethodsAnswerBeforeAuth(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let missing = try await h.call(.get, "/v1/agent/vm-status", as: nil)
+            #expect(missing.status == 404 && missing.text == #"{"detail":"Not Found"}"#)
+            let wrong = try await h.call(.put, "/v2/chat-sessions", as: nil)
+            #expect(wrong.status == 405 && wrong.detail == "Method Not Allowed")
+            #expect(wrong.headers[.allow] == "GET, POST")
+            #expect(try await h.call(.get, "/v2/chat-context", as: nil).status == 404)
+            #expect(try await h.call(.post, "/v1/messages", as: nil).status == 404)
+            // A literal segment wins over a parameter.
+            #expect(try await h.call(.get, "/v2/desktop/messages/reconcile").status == 200)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func pathsAreNormalisedAndPrefixesStripped(engine: TestEngine) async throws {
+        try await TestHarness.run(engine, configure: { $0.mountPrefix = "/omi" }) { h async throws in
+            #expect(try await h.call(.get, "/v2/chat-sessions/").status == 200)
+            #expect(try await h.call(.get, "//v2//chat-sessions").status == 200)
+            #expect(try await h.call(.get, "/omi/v2/chat-sessions?limit=5").status == 200)
+            #expect(try await h.call(.get, "/omi/health", as: nil).status == 200)
+            #expect(try await h.call(.get, "/legacy/v2/chat-sessions").status == 404)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func everyResponseCarriesARequestId(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let fresh = try await h.call(.get, "/nowhere", as: nil)
+            #expect(UUID(uuidString: fresh.headers[.xRequestId] ?? "") != nil)
+            let sent = "3F2504E0-4F89-41D3-9A0C-0305E82C3301"
+            let echoed = try await h.call(.get, "/v2/chat-sessions", headers: [.xDesktopRequestId: sent])
+            #expect(echoed.headers[.xRequestId] == sent.lowercased())
+            let garbage = try await h.call(.get, "/v2/chat-sessions", headers: [.xDesktopRequestId: "not-a-uuid"])
+            #expect(garbage.headers[.xRequestId] != "not-a-uuid")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func optionalClientHeadersChangeNothing(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let plain = try await h.call(.get, "/v1/users/stats/chat-messages")
+            let decorated = try await h.call(.get, "/v1/users/stats/chat-messages", headers: [
+                HTTPField.Name("X-App-Platform")!: "macos", HTTPField.Name("X-Request-Start-Time")!: "garbage",
+                .userAgent: "Omi/1 CFNetwork", HTTPField.Name("Idempotency-Key")!: "abc",
+            ])
+            #expect(plain.status == 200 && decorated.status == 200 && plain.text == decorated.text)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func bodyCapsAreEnforcedBeforeAnythingIsWritten(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let big = String(repeating: "a", count: 2 * 1024 * 1024)
+            let r = try await h.call(.post, "/v2/desktop/messages", json: #"{"text":"\#(big)","sender":"human"}"#)
+            #expect(r.status == 413 && r.detail == "Request body is too large")
+            #expect(try await h.count("chat_messages") == 0)
+            let bad = try await h.call(.delete, "/v2/desktop/messages", headers: [.contentLength: "abc"])
+            #expect(bad.status == 400 && bad.detail == "Invalid Content-Length")
+            // JSON is read as JSON whatever content type was declared.
+            let textPlain = try await h.call(.post, "/v2/chat-sessions", json: #"{"title":"t"}"#,
+                                             headers: [.contentType: "text/plain"])
+            #expect(textPlain.status == 200 && textPlain.json["title"].string == "t")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func corsIsOffUnlessOriginsAreListed(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let r = try await h.call(.get, "/health", as: nil, headers: [.origin: "https://viewer.example"])
+            #expect(r.headers[.accessControlAllowOrigin] == nil)
+            let preflight = try await h.call(.options, "/v2/chat-sessions", as: nil, headers: [
+                .origin: "https://viewer.example", .accessControlRequestMethod: "GET"])
+            #expect(preflight.status == 405 && preflight.headers[.accessControlAllowOrigin] == nil)
+        }
+        try await TestHarness.run(engine, configure: { $0.corsAllowedOrigins = ["https://viewer.example"] }) { h async throws in
+            let preflight = try await h.call(.options, "/v2/chat-sessions", as: nil, headers: [
+                .origin: "https://viewer.example", .accessControlRequestMethod: "GET"])
+            #expect(preflight.status == 204)
+            #expect(preflight.headers[.accessControlAllowOrigin] == "https://viewer.example")
+            #expect(preflight.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+            #expect(preflight.headers[.accessControlMaxAge] == "600")
+            #expect(preflight.headers[.accessControlAllowCredentials] == nil)
+            let other = try await h.call(.options, "/v2/chat-sessions", as: nil, headers: [
+                .origin: "https://evil.example", .accessControlRequestMethod: "GET"])
+            #expect(other.headers[.accessControlAllowOrigin] == nil)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func readinessReportsTheDatabase(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            _ = try await h.call(.get, "/v2/chat-sessions")
+            let ready = try await h.call(.get, "/ready", as: nil)
+            #expect(ready.status == 200)
+            #expect(ready.json["database"]["status"].string == "ready")
+            #expect(ready.json["database"]["kind"].string == engine.rawValue)
+            #expect(ready.json["auth_keys"]["status"].string == "ready")
+            try await h.database.withConnection { db in try await db.raw("DROP TABLE schema_migrations").run() }
+            let unmigrated = try await h.call(.get, "/ready", as: nil)
+            #expect(unmigrated.status == 503 && unmigrated.headers[.retryAfter] == "5")
+            #expect(unmigrated.json["database"]["failure_class"].string == "schema")
+            await h.database.shutdown()
+            let down = try await h.call(.get, "/ready", as: nil)
+            #expect(down.status == 503 && down.json["status"].string == "not_ready")
+            #expect(down.json["database"]["failure_class"].string == "transport")
+            #expect(try await h.call(.get, "/health", as: nil).status == 200)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func metricsAndTheContractAreServed(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            _ = try await h.call(.get, "/v2/chat-sessions")
+            let metrics = try await h.call(.get, "/metrics", as: nil)
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains(#"http_requests_total{method="GET",route="/v2/chat-sessions",status="200"} 1"#))
+            let spec = try await h.call(.get, "/openapi.yaml", as: nil)
+            #expect(spec.status == 200 && spec.text.hasPrefix("openapi: 3.1.0"))
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func errorsNeverLeakInternals(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let sid = try #require(try await h.call(.post, "/v2/chat-sessions").json["id"].string)
+            // A broken table turns into a plain 500 without SQL in the body.
+            try await h.database.withConnection { db in try await db.raw("DROP TABLE chat_messages").run() }
+            let r = try await h.call(.get, "/v2/desktop/messages?session_id=\(sid)")
+            #expect(r.status == 500 && r.text == #"{"detail":"Internal server error"}"#)
+        }
+    }
+}
