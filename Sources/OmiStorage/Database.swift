@@ -33,6 +33,10 @@ public final class Database: Sendable {
     public let kind: DatabaseKind
     let backend: any PoolBackend
     let logger: Logger
+    /// Serialises SQLite write transactions in process (see `AsyncLock`); unused on PostgreSQL.
+    let sqliteWriter = AsyncLock()
+    /// SQLite calls block a thread each; a pool of our own keeps them off the shared one.
+    let threadPool: NIOThreadPool?
 
     public init(_ location: DatabaseLocation, logger: Logger, maxConnections: Int? = nil) throws {
         self.kind = location.kind
@@ -40,9 +44,12 @@ public final class Database: Sendable {
         let group = MultiThreadedEventLoopGroup.singleton
         switch location {
         case .sqlite(let path):
+            let pool = NIOThreadPool(numberOfThreads: 8)
+            pool.start()
+            threadPool = pool
             let source = TunedSQLiteSource(base: SQLiteConnectionSource(
                 configuration: .init(storage: .file(path: path), enableForeignKeys: true),
-                threadPool: .singleton))
+                threadPool: pool))
             // SQLite allows one writer at a time; a few connections let readers proceed beside it (WAL).
             let perLoop = max(1, (maxConnections ?? 4) / max(1, System.coreCount))
             backend = Pooled(pool: EventLoopGroupConnectionPool(
@@ -50,6 +57,7 @@ public final class Database: Sendable {
                 $0.sql()
             }
         case .postgres(let url):
+            threadPool = nil
             let configuration = try SQLPostgresConfiguration(url: url)
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let perLoop = max(1, (maxConnections ?? 8) / max(1, System.coreCount))
@@ -74,7 +82,16 @@ public final class Database: Sendable {
         lockKeys: [String] = [], _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         let kind = self.kind
-        return try await withConnection { db in
+        if kind == .sqlite {
+            return try await sqliteWriter.withLock { try await runTransaction(kind: kind, lockKeys: [], body) }
+        }
+        return try await runTransaction(kind: kind, lockKeys: lockKeys, body)
+    }
+
+    private func runTransaction<T: Sendable>(
+        kind: DatabaseKind, lockKeys: [String], _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await withConnection { db in
             try await db.raw(kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
             do {
                 if kind == .postgres {
@@ -99,6 +116,7 @@ public final class Database: Sendable {
 
     public func shutdown() async {
         await backend.shutdown()
+        try? await threadPool?.shutdownGracefully()
     }
 }
 

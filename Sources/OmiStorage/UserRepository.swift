@@ -13,7 +13,7 @@ public struct SQLUserRepository: UserRepository {
     public init(database: Database) { self.database = database }
 
     public func ensureUser(uid: String, email: String?, name: String?, now: Int64) async throws {
-        try await database.withConnection { db in
+        try await database.transaction { db in
             try await db.raw("""
                 INSERT INTO users (uid, created_at, email, name) VALUES (\(bind: uid), \(bind: now), \(bind: email), \(bind: name))
                 ON CONFLICT (uid) DO NOTHING

@@ -19,7 +19,7 @@ public struct SQLChatRepository: ChatRepository {
     // MARK: Sessions
 
     public func createSession(uid: String, title: String, appScope: String, now: Int64) async throws -> ChatSessionRecord {
-        try await database.withConnection { db in
+        try await database.transaction(lockKeys: Self.lockKey(uid)) { db in
             try await Self.insertSession(db, uid: uid, title: title, appScope: appScope, now: now)
         }
     }

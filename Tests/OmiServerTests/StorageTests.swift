@@ -1,0 +1,56 @@
+import Foundation
+import OmiStorage
+import Testing
+
+@Suite("Storage on both engines")
+struct StorageTests {
+    @Test(arguments: TestEngine.available)
+    func migrationsApplyOnceInOrder(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { db async throws in
+            #expect(try await db.migrate().isEmpty)
+            #expect(try await db.schemaVersion() == Migrations.all.map(\.version).max())
+            let versions = Migrations.all.map(\.version)
+            #expect(versions == versions.sorted() && Set(versions).count == versions.count)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func concurrentFirstSavesOfOneClientIdMakeOneRow(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { db async throws in
+            let repo = SQLChatRepository(database: db)
+            let draft = MessageDraft(id: "turn-1", isClientId: true, sessionId: nil, appScope: "", text: "hi",
+                                     sender: "human", metadata: nil, contentBlocks: nil, messageSource: "desktop_chat",
+                                     journalRevision: nil)
+            let outcomes = try await withThrowingTaskGroup(of: SaveOutcome.self) { group in
+                for _ in 0..<8 { group.addTask { try await repo.saveMessage(uid: "u", draft: draft, now: Clock.nowMicros()) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter(\.created).count == 1)
+            #expect(Set(outcomes.map(\.message.createdAt)).count == 1)
+            let sessions = try await repo.listSessions(uid: "u", appScope: "", starred: nil, limit: 10, offset: 0)
+            #expect(sessions.count == 1 && sessions[0].messageCount == 1)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func concurrentSavesAndDeletesKeepCountersTrue(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { db async throws in
+            let repo = SQLChatRepository(database: db)
+            let session = try await repo.createSession(uid: "u", title: "t", appScope: "", now: Clock.nowMicros())
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<20 {
+                    group.addTask {
+                        let draft = MessageDraft(id: "m\(i)", isClientId: true, sessionId: session.id, appScope: "",
+                                                 text: "x", sender: "ai", metadata: nil, contentBlocks: nil,
+                                                 messageSource: "desktop_chat", journalRevision: nil)
+                        _ = try await repo.saveMessage(uid: "u", draft: draft, now: Clock.nowMicros())
+                        if i % 5 == 0 { _ = try await repo.deleteMessages(uid: "u", scope: .session(session.id)) }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let stored = try await repo.listMessages(uid: "u", scope: .session(session.id), limit: 100, offset: 0).count
+            #expect(try await repo.session(uid: "u", id: session.id)?.messageCount == stored)
+        }
+    }
+}
