@@ -118,30 +118,30 @@ extension Database {
     static func applyPending(
         _ migrations: [Migration], db: any SQLDatabase, kind: DatabaseKind, logger: Logger
     ) async throws -> [Int] {
-            try await db.raw("""
-                CREATE TABLE IF NOT EXISTS schema_migrations (
-                    version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
-                """).run()
-            let done = Set(try await db.raw("SELECT version FROM schema_migrations").all()
-                .map { try $0.decode(column: "version", as: Int.self) })
-            var applied: [Int] = []
-            for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
-                try await db.raw(kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
-                do {
-                    for statement in migration.statements { try await db.raw("\(unsafeRaw: statement)").run() }
-                    try await db.raw("""
-                        INSERT INTO schema_migrations (version, name, applied_at)
-                        VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Clock.nowMicros()))
-                        """).run()
-                    try await db.raw("COMMIT").run()
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
-                }
-                logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-                applied.append(migration.version)
+        try await db.raw("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)
+            """).run()
+        let done = Set(try await db.raw("SELECT version FROM schema_migrations").all()
+            .map { try $0.decode(column: "version", as: Int.self) })
+        var applied: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
+            try await db.raw(kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+            do {
+                for statement in migration.statements { try await db.raw("\(unsafeRaw: statement)").run() }
+                try await db.raw("""
+                    INSERT INTO schema_migrations (version, name, applied_at)
+                    VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Clock.nowMicros()))
+                    """).run()
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
             }
-            return applied
+            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            applied.append(migration.version)
+        }
+        return applied
     }
 
     /// The highest applied migration, or nil when the schema table is missing.

@@ -7,8 +7,7 @@ extension OmiAPI {
 
     func shareMessages(_ input: Operations.ShareMessages.Input) async throws -> Operations.ShareMessages.Output {
         let user = try RequestValues.requireUser()
-        var body: Components.Schemas.ShareMessagesRequest?
-        if case .json(let json)? = input.body { body = json }
+        let body: Components.Schemas.ShareMessagesRequest? = if case .json(let json)? = input.body { json } else { nil }
         var v = Validator()
         v.count(body?.messageIds, max: 100, at: ["body", "message_ids"])
         try v.check()
@@ -41,8 +40,7 @@ extension OmiAPI {
     /// chat.md §4.1: session mode stores the greeting as an `ai` message; stateless mode stores nothing.
     func createInitialMessage(_ input: Operations.CreateInitialMessage.Input) async throws -> Operations.CreateInitialMessage.Output {
         let user = try RequestValues.requireUser()
-        var body: Components.Schemas.InitialMessageRequest?
-        if case .json(let json)? = input.body { body = json }
+        let body: Components.Schemas.InitialMessageRequest? = if case .json(let json)? = input.body { json } else { nil }
         var v = Validator()
         v.length(body?.sessionId, min: 1, max: 200, at: ["body", "session_id"])
         v.length(body?.appId, max: 200, at: ["body", "app_id"])
@@ -73,8 +71,7 @@ extension OmiAPI {
     /// chat.md §4.2: message-list mode or pair mode; the title is written to the caller's session when named.
     func generateChatTitle(_ input: Operations.GenerateChatTitle.Input) async throws -> Operations.GenerateChatTitle.Output {
         let user = try RequestValues.requireUser()
-        var body: Components.Schemas.GenerateTitleRequest?
-        if case .json(let json)? = input.body { body = json }
+        let body: Components.Schemas.GenerateTitleRequest? = if case .json(let json)? = input.body { json } else { nil }
         var v = Validator()
         v.length(body?.sessionId, max: 200, at: ["body", "session_id"])
         v.count(body?.messages, max: 50, at: ["body", "messages"])

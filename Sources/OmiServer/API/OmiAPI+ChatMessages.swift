@@ -4,13 +4,15 @@ import OmiStorage
 
 extension OmiAPI {
     func saveDesktopMessage(_ input: Operations.SaveDesktopMessage.Input) async throws -> Operations.SaveDesktopMessage.Output {
-        guard case .json(let body) = input.body else { throw APIError(.unprocessableContent, "Invalid body") }
-        return .ok(.init(body: .json(try await saveMessage(body))))
+        switch input.body {
+        case .json(let body): .ok(.init(body: .json(try await saveMessage(body))))
+        }
     }
 
     func saveMessageLegacy(_ input: Operations.SaveMessageLegacy.Input) async throws -> Operations.SaveMessageLegacy.Output {
-        guard case .json(let body) = input.body else { throw APIError(.unprocessableContent, "Invalid body") }
-        return .ok(.init(body: .json(try await saveMessage(body))))
+        switch input.body {
+        case .json(let body): .ok(.init(body: .json(try await saveMessage(body))))
+        }
     }
 
     /// chat.md §3.1, shared by the desktop path and the older `/v2/messages` path.
@@ -124,14 +126,12 @@ extension OmiAPI {
     }
 
     func rateDesktopMessage(_ input: Operations.RateDesktopMessage.Input) async throws -> Operations.RateDesktopMessage.Output {
-        var body: Components.Schemas.RateMessageRequest?
-        if case .json(let json)? = input.body { body = json }
+        let body: Components.Schemas.RateMessageRequest? = if case .json(let json)? = input.body { json } else { nil }
         return .ok(.init(body: .json(try await rate(messageId: input.path.messageId, body: body))))
     }
 
     func rateMessageLegacy(_ input: Operations.RateMessageLegacy.Input) async throws -> Operations.RateMessageLegacy.Output {
-        var body: Components.Schemas.RateMessageRequest?
-        if case .json(let json)? = input.body { body = json }
+        var body: Components.Schemas.RateMessageRequest? = if case .json(let json)? = input.body { json } else { nil }
         // Older builds send no app version.
         body?.appVersion = nil
         return .ok(.init(body: .json(try await rate(messageId: input.path.messageId, body: body))))

@@ -5,8 +5,7 @@ import OmiStorage
 extension OmiAPI {
     func createChatSession(_ input: Operations.CreateChatSession.Input) async throws -> Operations.CreateChatSession.Output {
         let user = try RequestValues.requireUser()
-        var body: Components.Schemas.CreateChatSessionRequest?
-        if case .json(let json)? = input.body { body = json }
+        let body: Components.Schemas.CreateChatSessionRequest? = if case .json(let json)? = input.body { json } else { nil }
         var v = Validator()
         v.length(body?.title, max: 500, at: ["body", "title"])
         v.length(body?.appId, max: 200, at: ["body", "app_id"])
@@ -41,8 +40,7 @@ extension OmiAPI {
 
     func updateChatSession(_ input: Operations.UpdateChatSession.Input) async throws -> Operations.UpdateChatSession.Output {
         let user = try RequestValues.requireUser()
-        var body: Components.Schemas.UpdateChatSessionRequest?
-        if case .json(let json)? = input.body { body = json }
+        let body: Components.Schemas.UpdateChatSessionRequest? = if case .json(let json)? = input.body { json } else { nil }
         var v = Validator()
         v.length(body?.title, max: 500, at: ["body", "title"])
         try v.check()

@@ -28,6 +28,7 @@ public let serverVersion = "0.1.0"
 /// The operations that need no user (conventions.md §3.9).
 let publicOperations: Set<String> = [
     "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
+    "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
 ]
 
 /// Builds the application over the given dependencies; the caller owns their lifecycle.
@@ -76,8 +77,14 @@ public func buildApplication(settings: Settings, logger: Logger) async throws ->
     let applied = try await database.migrate()
     if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
     let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger)
-    var services: [any Service] = [DatabaseService(database: database), KeyWarmUpService(keyStore: keyStore)]
-    if settings.authDevMode { services.append(DevModeWarningService(logger: logger)) }
+    var services: [any Service] = [DatabaseService(database: database)]
+    if settings.firebaseProjectId != nil { services.append(KeyWarmUpService(keyStore: keyStore)) }
+    if settings.authDevMode {
+        services.append(DevModeWarningService(logger: logger))
+        if settings.hostIsExplicit && !["127.0.0.1", "::1", "localhost"].contains(settings.host) {
+            logger.warning("development mode is listening beyond loopback", metadata: ["host": "\(settings.host)"])
+        }
+    }
     return try buildApplication(settings: settings, dependencies: AppDependencies(database: database, keyStore: keyStore),
                                 logger: logger, services: services)
 }

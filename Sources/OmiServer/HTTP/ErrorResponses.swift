@@ -75,9 +75,7 @@ enum ErrorResponses {
                 let offset = (context.underlyingError as NSError?)?.userInfo["NSJSONSerializationErrorIndex"] as? Int ?? 0
                 return .init(type: "json_invalid", loc: ["body", .index(offset)], msg: "JSON decode error", input: nil, ctx: nil)
             }
-            let loc = location(context.codingPath)
-            let isQuery = loc.first == .key("query")
-            return .init(type: isQuery ? "value_error" : "value_error", loc: loc,
+            return .init(type: "value_error", loc: location(context.codingPath),
                          msg: context.debugDescription.isEmpty ? "Invalid value" : context.debugDescription, input: nil, ctx: nil)
         @unknown default:
             return .init(type: "value_error", loc: ["body"], msg: "Invalid request", input: nil, ctx: nil)

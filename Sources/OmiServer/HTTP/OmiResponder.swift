@@ -60,8 +60,13 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         head.path = query.map { path + "?" + $0 } ?? path
         var request = Request(head: head, body: incoming.body)
         try await prepareBody(&request, path: path)
+        let origin = Self.origin(of: incoming.head)
         return try await RequestValues.$legacyMount.withValue(legacy) {
-            try await router.respond(to: request, context: context)
+            try await RequestValues.$path.withValue(path) {
+                try await RequestValues.$origin.withValue(origin) {
+                    try await router.respond(to: request, context: context)
+                }
+            }
         }
     }
 
@@ -114,6 +119,13 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
             return (stripped, false)
         }
         return (path, false)
+    }
+
+    /// `scheme://host` as the client addressed us, honouring a proxy's `X-Forwarded-Proto`.
+    static func origin(of head: HTTPRequest) -> String {
+        let scheme = head.headerFields[HTTPField.Name("X-Forwarded-Proto")!] ?? head.scheme ?? "http"
+        let host = head.authority ?? head.headerFields[HTTPField.Name("Host")!] ?? "localhost"
+        return "\(scheme == "https" ? "https" : "http")://\(host)"
     }
 
     static func strip(_ prefix: String, from path: String) -> String? {

@@ -4,6 +4,9 @@ enum RequestValues {
     /// True when the request arrived under `LEGACY_MOUNT_PREFIX` (conventions.md §2.7).
     @TaskLocal static var legacyMount = false
     @TaskLocal static var requestId = ""
+    /// The normalised request path (mount prefix stripped) and the scheme and host the client used.
+    @TaskLocal static var path = ""
+    @TaskLocal static var origin = ""
 
     /// The verified caller; the auth middleware guarantees one on every non-public operation.
     static func requireUser() throws -> AuthenticatedUser {
