@@ -36,7 +36,9 @@ export TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres?sslmod
 
 echo "== building"
 swift build --build-tests
-echo "== testing (SQLite and PostgreSQL)"
+# A zone far from UTC, so nothing can lean on the host's time zone for "today" or day bounds.
+export TZ=Pacific/Chatham
+echo "== testing (SQLite and PostgreSQL, TZ=$TZ)"
 set +e
 swift test --skip-build 2>&1 | tee "$PG_DIR/test.log"
 status=${PIPESTATUS[0]}

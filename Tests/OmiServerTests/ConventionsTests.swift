@@ -47,6 +47,11 @@ struct ConventionsTests {
             #expect(try await h.call(.get, "/omi/health", as: nil).status == 200)
             #expect(try await h.call(.get, "/legacy/v2/chat-sessions").status == 404)
         }
+        try await TestHarness.run(engine, configure: { $0.legacyMountPrefix = "/legacy" }) { h async throws in
+            #expect(try await h.call(.get, "/legacy/v2/chat-sessions").status == 200)
+            #expect(try await h.call(.get, "/legacy/health", as: nil).json["service"].string == "omi-desktop-backend")
+            #expect(try await h.call(.get, "/v2/chat-sessions").status == 200)
+        }
     }
 
     @Test(arguments: TestEngine.available)

@@ -1,6 +1,6 @@
 import HTTPTypes
 import Hummingbird
-import OpenAPIHummingbird
+import NIOCore
 import OpenAPIRuntime
 import Synchronization
 
@@ -51,7 +51,11 @@ final class RouteTable: Sendable {
     }
 }
 
-/// Registers generated operations on the router and records them in the route table.
+/// Registers the generated operations on the Hummingbird router and records them in the route table.
+///
+/// Bodies are handed over as whole buffers: `OmiResponder` has already collected each request body under its route's
+/// cap, and a response body of known length is collected before it is written, which saves the per-response async
+/// streaming a general-purpose transport needs.
 struct RecordingTransport<Context: RequestContext>: ServerTransport {
     let router: Router<Context>
     let table: RouteTable
@@ -62,6 +66,21 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
         path: String
     ) throws {
         table.add(method: method, path: path)
-        try router.register(handler, method: method, path: path)
+        router.on(RouterPath(path), method: method) { (request: Request, context: Context) async throws -> Response in
+            var request = request
+            let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+            let body = HTTPBody(buffer.readableBytesView)
+            let parameters = [String: Substring](
+                context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
+            let (head, responseBody) = try await handler(request.head, body, .init(pathParameters: parameters))
+            guard let responseBody else { return Response(status: head.status, headers: head.headerFields) }
+            if case .known(let length) = responseBody.length {
+                let bytes = try await [UInt8](collecting: responseBody, upTo: Int(length))
+                return Response(status: head.status, headers: head.headerFields,
+                                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+            return Response(status: head.status, headers: head.headerFields,
+                            body: .init(asyncSequence: responseBody.map { ByteBuffer(bytes: $0) }))
+        }
     }
 }
