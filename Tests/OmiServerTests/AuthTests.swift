@@ -187,3 +187,32 @@ enum HMAC256 {
         return Base64URL.encode(Data(code))
     }
 }
+
+@Suite("Verified-token cache")
+struct TokenCacheTests {
+    @Test(arguments: TestEngine.available)
+    func cachedTokensStillRefuseForgedVariants(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            let token = TestIdentityProvider.primary.token(uid: "user-a")
+            #expect(try await h.call(.get, "/v2/chat-sessions", as: nil, headers: [.authorization: "Bearer \(token)"]).status == 200)
+            // The same token again is served from the cache; altered copies of it are verified and refused.
+            #expect(try await h.call(.get, "/v2/chat-sessions", as: nil, headers: [.authorization: "Bearer \(token)"]).status == 200)
+            let parts = token.split(separator: ".").map(String.init)
+            let otherPayload = TestIdentityProvider.segment(["sub": "user-b", "aud": TestIdentityProvider.projectId])
+            for forged in [parts[0] + "." + otherPayload + "." + parts[2], token + "x", String(token.dropLast(2))] {
+                let r = try await h.call(.get, "/v2/chat-sessions", as: nil, headers: [.authorization: "Bearer \(forged)"])
+                #expect(r.status == 401)
+            }
+        }
+    }
+
+    @Test func entriesExpire() {
+        let clock = TestClock()
+        let cache = VerifiedTokenCache(capacity: 2, now: { clock.now() })
+        let key = VerifiedTokenCache.key("t")
+        cache.store(AuthenticatedUser(uid: "u"), key: key, validUntil: clock.now().timeIntervalSince1970 + 60)
+        #expect(cache.user(for: key)?.uid == "u")
+        clock.advance(seconds: 61)
+        #expect(cache.user(for: key) == nil)
+    }
+}

@@ -15,6 +15,7 @@ public struct Authenticator: Sendable {
     let devMode: Bool
     let impersonationKey: [UInt8]?
     let logger: Logger
+    let cache = VerifiedTokenCache()
 
     public init(verifier: FirebaseTokenVerifier, devMode: Bool, impersonationKey: String?, logger: Logger) {
         self.verifier = verifier
@@ -40,8 +41,12 @@ public struct Authenticator: Sendable {
             let uid = String(token.dropFirst(4))
             return Self.isPlainUid(uid) ? .success(AuthenticatedUser(uid: uid)) : .failure(.invalid)
         }
+        let key = VerifiedTokenCache.key(token)
+        if let cached = cache.user(for: key) { return .success(cached) }
         do {
-            return .success(try await verifier.verify(token))
+            let user = try await verifier.verify(token)
+            cache.store(user, key: key, validUntil: user.validUntil)
+            return .success(user)
         } catch .keysUnavailable {
             return .failure(.keysUnavailable)
         } catch {

@@ -7,6 +7,8 @@ public struct AuthenticatedUser: Sendable, Equatable {
     public var uid: String
     public var email: String?
     public var name: String?
+    /// The token's `exp` plus the allowed skew: how long a verification of it may be reused.
+    var validUntil: TimeInterval = .infinity
 }
 
 /// Why a token was refused. The reason goes to the log only; the body is always "Invalid authorization token".
@@ -72,7 +74,7 @@ public struct FirebaseTokenVerifier: Sendable {
         if alg != "none" {
             guard let authTime = claims.authTime, authTime <= t + clockSkew else { throw .invalid("bad auth_time") }
         }
-        return AuthenticatedUser(uid: sub, email: claims.email, name: claims.name)
+        return AuthenticatedUser(uid: sub, email: claims.email, name: claims.name, validUntil: exp + clockSkew)
     }
 
     struct Header: Decodable {

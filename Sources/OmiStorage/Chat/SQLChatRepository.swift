@@ -94,7 +94,8 @@ public struct SQLChatRepository: ChatRepository {
 
     public func saveMessage(uid: String, draft: MessageDraft, now: Int64) async throws -> SaveOutcome {
         try await database.transaction(lockKeys: Self.lockKey(uid)) { db in
-            if let stored = try await Self.fetchMessage(db, uid: uid, id: draft.id) {
+            // Only a client-chosen id can already exist; a fresh server UUID cannot.
+            if draft.isClientId, let stored = try await Self.fetchMessage(db, uid: uid, id: draft.id) {
                 return try await Self.replay(db, uid: uid, stored: stored, draft: draft)
             }
             var sessionId = draft.sessionId
