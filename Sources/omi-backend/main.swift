@@ -37,7 +37,10 @@ struct Serve: AsyncParsableCommand {
         let settings = loadSettings()
         let logger = makeLogger(settings)
         let app = try await buildApplication(settings: settings, logger: logger)
-        let storage = settings.databaseURL == nil ? "SQLite at \(settings.databaseLocation)" : "PostgreSQL"
+        let storage = switch settings.databaseLocation {
+        case .sqlite(let path): "SQLite at \(path)"
+        case .postgres: "PostgreSQL"
+        }
         let token = settings.authDevMode ? "dev:alice" : "<Firebase ID token>"
         print("""
             omi-backend \(serverVersion) listening on http://\(settings.host):\(settings.port) (\(storage))
