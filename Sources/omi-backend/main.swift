@@ -42,10 +42,12 @@ struct Serve: AsyncParsableCommand {
         case .postgres: "PostgreSQL"
         }
         let token = settings.authDevMode ? "dev:alice" : "<Firebase ID token>"
-        print("""
+        // Written unbuffered, so the line shows at once when stdout is a pipe or a log file.
+        FileHandle.standardOutput.write(Data("""
             omi-backend \(serverVersion) listening on http://\(settings.host):\(settings.port) (\(storage))
             try:  curl -s -H 'Authorization: Bearer \(token)' -X POST http://\(settings.host):\(settings.port)/v2/chat-sessions -d '{"title":"hello"}'
-            """)
+
+            """.utf8))
         try await app.runService()
     }
 }
