@@ -83,35 +83,32 @@ public final class Database: Sendable {
     ) async throws -> T {
         let kind = self.kind
         if kind == .sqlite {
-            return try await sqliteWriter.withLock { try await runTransaction(kind: kind, lockKeys: [], body) }
-        }
-        return try await runTransaction(kind: kind, lockKeys: lockKeys, body)
-    }
-
-    private func runTransaction<T: Sendable>(
-        kind: DatabaseKind, lockKeys: [String], _ body: @Sendable (any SQLDatabase) async throws -> T
-    ) async throws -> T {
-        try await withConnection { db in
-            try await db.raw(kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
-            do {
-                if kind == .postgres {
-                    for key in lockKeys.sorted() {
-                        try await db.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: key), 0))").run()
-                    }
-                }
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+            return try await sqliteWriter.withLock {
+                try await withConnection { db in try await Self.inTransaction(db, kind: kind, body) }
             }
         }
+        return try await withConnection { db in try await Self.inTransaction(db, kind: kind, lockKeys: lockKeys, body) }
     }
 
-    /// A cheap round trip, for readiness.
-    public func ping() async throws {
-        try await withConnection { db in try await db.raw("SELECT 1").run() }
+    /// Runs `body` between `BEGIN` and `COMMIT` on one connection, rolling back when it throws.
+    static func inTransaction<T: Sendable>(
+        _ db: any SQLDatabase, kind: DatabaseKind, lockKeys: [String] = [],
+        _ body: @Sendable (any SQLDatabase) async throws -> T
+    ) async throws -> T {
+        try await db.raw(kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
+        do {
+            if kind == .postgres {
+                for key in lockKeys.sorted() {
+                    try await db.raw("SELECT pg_advisory_xact_lock(hashtextextended(\(bind: key), 0))").run()
+                }
+            }
+            let result = try await body(db)
+            try await db.raw("COMMIT").run()
+            return result
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
     }
 
     public func shutdown() async {

@@ -126,17 +126,12 @@ extension Database {
             .map { try $0.decode(column: "version", as: Int.self) })
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
-            try await db.raw(kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN").run()
-            do {
+            try await Database.inTransaction(db, kind: kind) { db in
                 for statement in migration.statements { try await db.raw("\(unsafeRaw: statement)").run() }
                 try await db.raw("""
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Clock.nowMicros()))
                     """).run()
-                try await db.raw("COMMIT").run()
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
             }
             logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             applied.append(migration.version)

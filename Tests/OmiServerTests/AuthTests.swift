@@ -210,7 +210,7 @@ struct TokenCacheTests {
         let clock = TestClock()
         let cache = VerifiedTokenCache(capacity: 2, now: { clock.now() })
         let key = VerifiedTokenCache.key("t")
-        cache.store(AuthenticatedUser(uid: "u"), key: key, validUntil: clock.now().timeIntervalSince1970 + 60)
+        cache.store(AuthenticatedUser(uid: "u", validUntil: clock.now().timeIntervalSince1970 + 60), key: key)
         #expect(cache.user(for: key)?.uid == "u")
         clock.advance(seconds: 61)
         #expect(cache.user(for: key) == nil)

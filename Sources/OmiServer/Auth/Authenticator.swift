@@ -45,7 +45,7 @@ public struct Authenticator: Sendable {
         if let cached = cache.user(for: key) { return .success(cached) }
         do {
             let user = try await verifier.verify(token)
-            cache.store(user, key: key, validUntil: user.validUntil)
+            cache.store(user, key: key)
             return .success(user)
         } catch .keysUnavailable {
             return .failure(.keysUnavailable)

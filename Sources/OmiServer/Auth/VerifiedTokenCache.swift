@@ -7,12 +7,7 @@ import Synchronization
 /// Keyed by the SHA-256 of the whole compact token: any change to header, payload or signature is another key and is
 /// verified from scratch, so a forged variant of a cached token is still refused. Tokens themselves are not kept.
 final class VerifiedTokenCache: Sendable {
-    private struct Entry: Sendable {
-        var user: AuthenticatedUser
-        var validUntil: TimeInterval
-    }
-
-    private let entries = Mutex<[Data: Entry]>([:])
+    private let entries = Mutex<[Data: AuthenticatedUser]>([:])
     private let capacity: Int
     private let now: @Sendable () -> Date
 
@@ -26,23 +21,24 @@ final class VerifiedTokenCache: Sendable {
     func user(for key: Data) -> AuthenticatedUser? {
         let t = now().timeIntervalSince1970
         return entries.withLock { entries in
-            guard let entry = entries[key] else { return nil }
-            guard entry.validUntil > t else {
+            guard let user = entries[key] else { return nil }
+            guard user.validUntil > t else {
                 entries[key] = nil
                 return nil
             }
-            return entry.user
+            return user
         }
     }
 
-    func store(_ user: AuthenticatedUser, key: Data, validUntil: TimeInterval) {
+    /// Keeps `user` until its `validUntil`.
+    func store(_ user: AuthenticatedUser, key: Data) {
         let t = now().timeIntervalSince1970
         entries.withLock { entries in
             if entries.count >= capacity {
                 entries = entries.filter { $0.value.validUntil > t }
                 if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
             }
-            entries[key] = Entry(user: user, validUntil: validUntil)
+            entries[key] = user
         }
     }
 }
