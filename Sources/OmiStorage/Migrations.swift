@@ -91,6 +91,7 @@ public enum Migrations {
             )
             """,
         ]),
+        tasks,
     ]
 }
 
