@@ -9,6 +9,8 @@ struct OmiAPI: APIProtocol {
     let database: Database
     let chat: any ChatRepository
     let users: any UserRepository
+    let tasks: any ActionItemRepository
+    let staged: any StagedTaskRepository
     let keyStore: SigningKeyStore
     let text: ChatTextGenerator
     let rateLimiter: RateLimiter

@@ -28,6 +28,7 @@ public let serverVersion = "0.1.0"
 /// The operations that need no user (conventions.md §3.9).
 let publicOperations: Set<String> = [
     "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
+    "getSharedActionItems",
     "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
 ]
 
@@ -45,6 +46,8 @@ public func buildApplication(
         settings: settings, database: dependencies.database,
         chat: SQLChatRepository(database: dependencies.database),
         users: SQLUserRepository(database: dependencies.database),
+        tasks: SQLActionItemRepository(database: dependencies.database),
+        staged: SQLStagedTaskRepository(database: dependencies.database),
         keyStore: dependencies.keyStore,
         text: ChatTextGenerator(model: dependencies.languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),

@@ -23,6 +23,12 @@ public struct Settings: Sendable {
     public var legacyMountPrefix: String?
     public var publicBaseURL: String?
     public var shareBaseURL = "https://h.omi.me"
+    /// `TASK_SHARE_BASE_URL` (tasks.md §1.12) when set; task links otherwise use `SHARE_BASE_URL` like chat links.
+    public var taskShareBaseURLOverride: String?
+    public var taskShareBaseURL: String {
+        get { taskShareBaseURLOverride ?? shareBaseURL }
+        set { taskShareBaseURLOverride = newValue }
+    }
     public var byokHeartbeatTTLSeconds = 604_800
     public var maxRequestBytes = 4 * 1024 * 1024
     public var rateLimitEnabled = true
@@ -84,6 +90,7 @@ public struct Settings: Sendable {
         s.legacyMountPrefix = reader.prefix("LEGACY_MOUNT_PREFIX")
         s.publicBaseURL = reader.string("PUBLIC_BASE_URL")
         s.shareBaseURL = reader.string("SHARE_BASE_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? s.shareBaseURL
+        s.taskShareBaseURLOverride = reader.string("TASK_SHARE_BASE_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         s.byokHeartbeatTTLSeconds = reader.int("BYOK_HEARTBEAT_TTL_SECONDS", range: 1...31_536_000) ?? s.byokHeartbeatTTLSeconds
         s.maxRequestBytes = reader.int("MAX_REQUEST_BYTES", range: 1024...(1 << 30)) ?? s.maxRequestBytes
         s.rateLimitEnabled = reader.bool("RATE_LIMIT_ENABLED") ?? s.rateLimitEnabled
