@@ -37,6 +37,10 @@ struct SettingsTests {
         #expect(s.mountPrefix == "/omi" && s.legacyMountPrefix == "/legacy")
         #expect(s.corsAllowedOrigins == ["https://a.example", "https://b.example"])
         #expect(s.shareBaseURL == "https://share.example" && s.rateLimitMultiplier == 100 && s.hostIsExplicit)
+        // Task links follow SHARE_BASE_URL unless TASK_SHARE_BASE_URL names their own base.
+        #expect(s.taskShareBaseURL == "https://share.example")
+        let own = try Settings.fromEnvironment(["AUTH_DEV_MODE": "true", "TASK_SHARE_BASE_URL": "https://tasks.example/"])
+        #expect(own.taskShareBaseURL == "https://tasks.example" && own.shareBaseURL == "https://h.omi.me")
     }
 }
 
