@@ -38,7 +38,9 @@ public final class Database: Sendable {
     /// SQLite calls block a thread each; a pool of our own keeps them off the shared one.
     let threadPool: NIOThreadPool?
 
-    public init(_ location: DatabaseLocation, logger: Logger, maxConnections: Int? = nil) throws {
+    /// `connectionWait` bounds how long a request waits for a free connection before it fails.
+    public init(_ location: DatabaseLocation, logger: Logger, maxConnections: Int? = nil,
+                connectionWait: TimeAmount = .seconds(10)) throws {
         self.kind = location.kind
         self.logger = logger
         let group = MultiThreadedEventLoopGroup.singleton
@@ -53,7 +55,7 @@ public final class Database: Sendable {
             // SQLite allows one writer at a time; a few connections let readers proceed beside it (WAL).
             let perLoop = max(1, (maxConnections ?? 4) / max(1, System.coreCount))
             backend = Pooled(pool: EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: .seconds(10), on: group)) {
+                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: connectionWait, on: group)) {
                 $0.sql()
             }
         case .postgres(let url):
@@ -62,7 +64,7 @@ public final class Database: Sendable {
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let perLoop = max(1, (maxConnections ?? 8) / max(1, System.coreCount))
             backend = Pooled(pool: EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: .seconds(10), on: group)) {
+                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: connectionWait, on: group)) {
                 $0.sql()
             }
         }

@@ -1,11 +1,18 @@
 import Logging
 import SQLKit
 
-/// One numbered schema change. Statements must run unchanged on SQLite and PostgreSQL.
+/// One numbered schema change. `statements` run unchanged on SQLite and PostgreSQL; the few engine-specific objects
+/// (full-text search) go in `sqlite` and `postgres`, applied after them.
 public struct Migration: Sendable {
     public let version: Int
     public let name: String
     public let statements: [String]
+    public var sqlite: [String] = []
+    public var postgres: [String] = []
+
+    public func statements(for kind: DatabaseKind) -> [String] {
+        statements + (kind == .sqlite ? sqlite : postgres)
+    }
 }
 
 /// The schema, as numbered migrations applied in order. Never edit an applied migration; add the next number.
@@ -92,6 +99,7 @@ public enum Migrations {
             """,
         ]),
         tasks,
+        conversations,
     ]
 }
 
@@ -128,7 +136,7 @@ extension Database {
         var applied: [Int] = []
         for migration in migrations.sorted(by: { $0.version < $1.version }) where !done.contains(migration.version) {
             try await Database.inTransaction(db, kind: kind) { db in
-                for statement in migration.statements { try await db.raw("\(unsafeRaw: statement)").run() }
+                for statement in migration.statements(for: kind) { try await db.raw("\(unsafeRaw: statement)").run() }
                 try await db.raw("""
                     INSERT INTO schema_migrations (version, name, applied_at)
                     VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: Clock.nowMicros()))
