@@ -11,6 +11,9 @@ struct OmiAPI: APIProtocol {
     let users: any UserRepository
     let tasks: any ActionItemRepository
     let staged: any StagedTaskRepository
+    let conversations: any ConversationRepository
+    let folders: any FolderRepository
+    let processor: ConversationProcessor
     let keyStore: SigningKeyStore
     let text: ChatTextGenerator
     let rateLimiter: RateLimiter

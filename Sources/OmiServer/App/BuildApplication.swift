@@ -28,7 +28,7 @@ public let serverVersion = "0.1.0"
 /// The operations that need no user (conventions.md §3.9).
 let publicOperations: Set<String> = [
     "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
-    "getSharedActionItems",
+    "getSharedActionItems", "getSharedConversation",
     "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
 ]
 
@@ -48,6 +48,9 @@ public func buildApplication(
         users: SQLUserRepository(database: dependencies.database),
         tasks: SQLActionItemRepository(database: dependencies.database),
         staged: SQLStagedTaskRepository(database: dependencies.database),
+        conversations: SQLConversationRepository(database: dependencies.database),
+        folders: SQLFolderRepository(database: dependencies.database),
+        processor: ConversationProcessor(),
         keyStore: dependencies.keyStore,
         text: ChatTextGenerator(model: dependencies.languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),

@@ -1,15 +1,23 @@
 import HTTPTypes
+import OmiContract
 
 /// An error a handler answers with, in the Python backend's `{"detail": ...}` shape (conventions.md §5).
 public struct APIError: Error, Sendable {
     public var status: HTTPResponse.Status
     public var detail: String
     public var headers: HTTPFields
+    /// A structured `detail` for the few documented errors that carry an object; replaces `detail` in the body.
+    public var detailObject: Wire.JSONValue?
 
     public init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) {
         self.status = status
         self.detail = detail
         self.headers = headers
+    }
+
+    public init(_ status: HTTPResponse.Status, detailObject: Wire.JSONValue) {
+        self.init(status, "")
+        self.detailObject = detailObject
     }
 
     static func notFound(_ detail: String) -> APIError { APIError(.notFound, detail) }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import OmiContract
 import OpenAPIRuntime
 
 /// Turns every error a request can end in into the Python backend's body shapes (conventions.md §5).
@@ -9,6 +10,9 @@ enum ErrorResponses {
     static func response(for error: any Error, logger: Logger) -> Response {
         switch error {
         case let error as APIError:
+            if let object = error.detailObject {
+                return json(error.status, ["detail": object], headers: error.headers)
+            }
             return json(error.status, DetailBody(detail: error.detail), headers: error.headers)
         case let error as ValidationError:
             return json(.unprocessableContent, ValidationBody(items: error.items))

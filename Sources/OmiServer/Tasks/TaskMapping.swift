@@ -140,18 +140,23 @@ extension Validator {
 enum TaskQueryDates {
     /// An ISO-8601 date-time with or without an offset; a space where the offset's `+` belongs is read as `+`.
     static func parse(_ raw: String) -> Int64? {
-        if let micros = Timestamp.parseMicros(raw) { return micros }
+        Timestamp.parseMicros(raw) ?? Timestamp.parseMicros(repaired(raw))
+    }
+
+    /// The text with a space after the time read as the `+` of an offset.
+    static func repaired(_ raw: String) -> String {
         guard let t = raw.firstIndex(where: { $0 == "T" || $0 == "t" }),
-              let space = raw[t...].lastIndex(of: " ") else { return nil }
+              let space = raw[t...].lastIndex(of: " ") else { return raw }
         var repaired = raw
         repaired.replaceSubrange(space...space, with: "+")
-        return Timestamp.parseMicros(repaired)
+        return repaired
     }
 
     /// Whether an instant's text names its zone (`Z` or an offset), as the agent tools require (tasks.md §4).
     static func hasZone(_ raw: String) -> Bool {
-        guard let t = raw.firstIndex(where: { $0 == "T" || $0 == "t" || $0 == " " }) else { return false }
-        let time = raw[raw.index(after: t)...]
+        let text = repaired(raw)
+        guard let t = text.firstIndex(where: { $0 == "T" || $0 == "t" || $0 == " " }) else { return false }
+        let time = text[text.index(after: t)...]
         return time.hasSuffix("Z") || time.hasSuffix("z") || time.contains("+") || time.contains("-")
     }
 }

@@ -1,0 +1,59 @@
+import Foundation
+import OmiContract
+import OmiStorage
+
+/// Turns a transcript into `structured` (knowledge.md §2). Until a language model is configured (the language-model
+/// issue) every conversation gets the deterministic minimum of §2.4, which is a pure function of the conversation.
+struct ConversationProcessor: Sendable {
+    /// Processes from scratch: the deterministic summary, `discarded` only when there are no words, `completed`.
+    func process(_ record: inout ConversationRecord, now: Int64) {
+        let text = Self.transcriptText(record)
+        var structured = StructuredRecord()
+        structured.title = Self.fallbackTitle(text: text, startedAt: record.startedAt)
+        record.structured = structured
+        record.discarded = SearchText.terms(text).isEmpty
+        record.status = "completed"
+        record.updatedAt = now
+    }
+
+    /// Reprocessing without a model never downgrades an existing summary; it only fills an empty title (§3.11).
+    func reprocess(_ record: inout ConversationRecord, now: Int64) {
+        let text = Self.transcriptText(record)
+        if record.structured.title.isEmpty {
+            record.structured.title = Self.fallbackTitle(text: text, startedAt: record.startedAt)
+        }
+        if !SearchText.terms(text).isEmpty { record.discarded = false }
+        record.status = "completed"
+        record.updatedAt = now
+    }
+
+    /// Segment texts in order, blank ones skipped, whitespace runs collapsed to single spaces.
+    static func transcriptText(_ record: ConversationRecord) -> String {
+        record.segments.map(\.text).joined(separator: " ")
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    }
+
+    /// The first sentence, cut to at most 60 characters on a word boundary; `Recording · h:mm AM/PM` when silent.
+    static func fallbackTitle(text: String, startedAt: Int64?) -> String {
+        guard !text.isEmpty else {
+            guard let startedAt else { return "Recording" }
+            return "Recording · " + clockTime(startedAt)
+        }
+        var sentence = text
+        if let end = text.firstIndex(where: { ".!?".contains($0) }) { sentence = String(text[...end]) }
+        let scalars = sentence.unicodeScalars
+        guard scalars.count > 60 else { return sentence }
+        let head = String(String.UnicodeScalarView(scalars.prefix(60)))
+        guard let space = head.lastIndex(of: " ") else { return head }
+        return String(head[..<space]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// `3:14 PM` in UTC (the user's zone is not known to this server yet).
+    static func clockTime(_ micros: Int64) -> String {
+        let text = Timestamp.format(micros: micros)
+        let hour = Int(text.dropFirst(11).prefix(2)) ?? 0
+        let minute = text.dropFirst(14).prefix(2)
+        let twelve = hour % 12 == 0 ? 12 : hour % 12
+        return "\(twelve):\(minute) \(hour < 12 ? "AM" : "PM")"
+    }
+}
