@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import OmiStorage
 
 /// The engines the suite runs against: SQLite always; PostgreSQL when `TEST_POSTGRES_URL` names a server
@@ -43,7 +44,9 @@ func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) asyn
         let name = "omi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = try Database(.postgres(url: adminURL), logger: logger, maxConnections: 1)
         try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
-        let database = try Database(.postgres(url: TestURLs.replacingDatabase(in: adminURL, with: name)), logger: logger)
+        // A small pool per test, and patience: the whole suite runs at once against one server on two cores.
+        let database = try Database(.postgres(url: TestURLs.replacingDatabase(in: adminURL, with: name)), logger: logger,
+                                    maxConnections: 4, connectionWait: .seconds(120))
         func cleanup() async {
             await database.shutdown()
             try? await admin.withConnection { db in try await db.raw("DROP DATABASE IF EXISTS \(unsafeRaw: name) WITH (FORCE)").run() }
