@@ -100,6 +100,7 @@ public enum Migrations {
         ]),
         tasks,
         conversations,
+        knowledge,
     ]
 }
 

@@ -93,21 +93,8 @@ public struct SQLConversationRepository: ConversationRepository {
         let condition = ConversationSQL.condition(uid: uid, filter)
         let kind = database.kind
         return try await database.withConnection { db in
-            let from: SQLQueryString
-            let rank: SQLQueryString
-            switch kind {
-            case .sqlite:
-                let match = SearchText.ftsQuery(terms)
-                from = """
-                    conversations_fts JOIN conversations c ON c.search_rowid = conversations_fts.rowid
-                    WHERE conversations_fts MATCH \(bind: match) AND
-                    """
-                rank = "bm25(conversations_fts, 10.0, 5.0, 1.0) ASC"
-            case .postgres:
-                let query = SearchText.tsQuery(terms)
-                from = "conversations c WHERE c.search_vector @@ to_tsquery('simple', \(bind: query)) AND"
-                rank = "ts_rank_cd(c.search_vector, to_tsquery('simple', \(bind: query))) DESC"
-            }
+            let (from, rank) = ConversationSQL.searchIndex.search(kind: kind, alias: "c", terms: terms,
+                                                                   weights: "10.0, 5.0, 1.0")
             let total = try await db.raw("SELECT COUNT(*) AS n FROM \(from) \(condition)").first()?
                 .decode(column: "n", as: Int.self) ?? 0
             let rows = try await db.raw("""

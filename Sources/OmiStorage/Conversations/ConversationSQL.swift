@@ -55,48 +55,18 @@ enum ConversationSQL {
         try await index(db, kind: kind, uid: uid, r)
     }
 
+    static let searchIndex = FullTextIndex(table: "conversations", columns: ["title", "overview", "transcript"])
+
     /// Rewrites the conversation's search entry from its title, overview and transcript (knowledge.md §9).
     static func index(_ db: any SQLDatabase, kind: DatabaseKind, uid: String, _ r: ConversationRecord) async throws {
-        let title = SearchText.indexed(r.structured.title)
-        let overview = SearchText.indexed(r.structured.overview)
-        let transcript = SearchText.indexed(r.transcript)
-        switch kind {
-        case .postgres:
-            try await db.raw("""
-                UPDATE conversations SET search_vector = setweight(to_tsvector('simple', \(bind: title)), 'A')
-                    || setweight(to_tsvector('simple', \(bind: overview)), 'B')
-                    || setweight(to_tsvector('simple', \(bind: transcript)), 'C')
-                WHERE uid = \(bind: uid) AND id = \(bind: r.id)
-                """).run()
-        case .sqlite:
-            var rowid = try await db.raw("""
-                SELECT search_rowid FROM conversations WHERE uid = \(bind: uid) AND id = \(bind: r.id)
-                """).first()?.decode(column: "search_rowid", as: Int64?.self)
-            if let rowid {
-                try await db.raw("DELETE FROM conversations_fts WHERE rowid = \(bind: rowid)").run()
-            } else {
-                // Writers are serialised on SQLite, so the next number cannot be taken twice.
-                let next = try await db.raw("SELECT COALESCE(MAX(search_rowid), 0) + 1 AS n FROM conversations").first()?
-                    .decode(column: "n", as: Int64.self) ?? 1
-                try await db.raw("""
-                    UPDATE conversations SET search_rowid = \(bind: next) WHERE uid = \(bind: uid) AND id = \(bind: r.id)
-                    """).run()
-                rowid = next
-            }
-            try await db.raw("""
-                INSERT INTO conversations_fts (rowid, title, overview, transcript)
-                VALUES (\(bind: rowid), \(bind: title), \(bind: overview), \(bind: transcript))
-                """).run()
-        }
+        try await searchIndex.write(db, kind: kind, uid: uid, id: r.id, texts: [
+            SearchText.indexed(r.structured.title), SearchText.indexed(r.structured.overview),
+            SearchText.indexed(r.transcript),
+        ])
     }
 
     static func delete(_ db: any SQLDatabase, kind: DatabaseKind, uid: String, id: String) async throws {
-        if kind == .sqlite {
-            try await db.raw("""
-                DELETE FROM conversations_fts WHERE rowid IN
-                    (SELECT search_rowid FROM conversations WHERE uid = \(bind: uid) AND id = \(bind: id))
-                """).run()
-        }
+        try await searchIndex.remove(db, kind: kind, where: "uid = \(bind: uid) AND id = \(bind: id)")
         try await db.raw("DELETE FROM conversations WHERE uid = \(bind: uid) AND id = \(bind: id)").run()
     }
 
