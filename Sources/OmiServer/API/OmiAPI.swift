@@ -14,6 +14,9 @@ struct OmiAPI: APIProtocol {
     let conversations: any ConversationRepository
     let folders: any FolderRepository
     let processor: ConversationProcessor
+    let memories: any MemoryRepository
+    let goals: any GoalRepository
+    let graph: any GraphRepository
     let keyStore: SigningKeyStore
     let text: ChatTextGenerator
     let rateLimiter: RateLimiter

@@ -27,6 +27,8 @@ public actor SigningKeyStore {
     let httpClient: HTTPClient
     let logger: Logger
     let now: @Sendable () -> Date
+    /// How long one fetch of the key set may take.
+    let fetchTimeout: TimeAmount
 
     var keys: [String: _RSA.Signing.PublicKey] = [:]
     var expiresAt: Date?
@@ -40,8 +42,9 @@ public actor SigningKeyStore {
     static let defaultMaxAge: TimeInterval = 3600
 
     public init(url: String, httpClient: HTTPClient = .shared, logger: Logger,
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                now: @escaping @Sendable () -> Date = { Date() }, fetchTimeout: TimeAmount = .seconds(5)) {
         self.url = url
+        self.fetchTimeout = fetchTimeout
         self.httpClient = httpClient
         self.logger = logger
         self.now = now
@@ -99,7 +102,7 @@ public actor SigningKeyStore {
         do {
             var request = HTTPClientRequest(url: url)
             request.method = .GET
-            let response = try await httpClient.execute(request, timeout: .seconds(5))
+            let response = try await httpClient.execute(request, timeout: fetchTimeout)
             guard response.status == .ok else {
                 logger.warning("signing key fetch failed", metadata: ["status": "\(response.status.code)"])
                 return false
