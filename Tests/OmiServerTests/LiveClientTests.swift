@@ -63,7 +63,7 @@ func withLiveClient(_ engine: TestEngine, _ body: @Sendable (Client) async throw
         logger.logLevel = .warning
         let app = try buildApplication(
             settings: settings,
-            dependencies: AppDependencies(database: database, keyStore: SigningKeyStore(url: url, logger: logger)),
+            dependencies: AppDependencies(database: database, keyStore: SigningKeyStore(url: url, logger: logger, fetchTimeout: .seconds(120))),
             logger: logger)
         try await app.test(.live) { client async throws in
             let port = try #require(client.port)

@@ -64,7 +64,7 @@ struct RetiredAndLoggingTests {
             let logger = Logger(label: "captured") { _ in captured }
             let app = try buildApplication(
                 settings: settings,
-                dependencies: AppDependencies(database: database, keyStore: SigningKeyStore(url: url, logger: logger)),
+                dependencies: AppDependencies(database: database, keyStore: SigningKeyStore(url: url, logger: logger, fetchTimeout: .seconds(120))),
                 logger: logger)
             let token = TestIdentityProvider.primary.token(uid: "logged-user")
             let secretText = "my private diary entry 4711"

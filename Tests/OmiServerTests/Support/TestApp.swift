@@ -36,7 +36,9 @@ struct TestHarness: Sendable {
             var logger = Logger(label: "test")
             logger.logLevel = .warning
             let keyClock = TestClock()
-            let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger, now: { keyClock.now() })
+            // The whole suite starts at once on two cores; a key fetch may wait far longer than in production.
+            let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger, now: { keyClock.now() },
+                                           fetchTimeout: .seconds(120))
             let app = try buildApplication(
                 settings: settings,
                 dependencies: AppDependencies(database: database, keyStore: keyStore, languageModel: languageModel),
