@@ -328,6 +328,12 @@ struct ConversationTests {
             _ = try await addItem("From cascade 1", cascade)
             _ = try await addItem("From cascade 2", cascade)
             let items = try await h.count("action_items")
+            // Memories extracted from a conversation name it too; cascade removes them, plain deletes keep them.
+            for (content, conversation) in [("Cascade fact", cascade), ("Plain fact", plain)] {
+                let m = try await h.call(.post, "/v3/memories",
+                                         json: #"{"content":"\#(content)","category":"system","conversation_id":"\#(conversation)"}"#)
+                try #require(m.status == 200, "\(m.text)")
+            }
             #expect(try await W.count(h) == 3)
 
             for _ in 0..<2 {
@@ -345,6 +351,8 @@ struct ConversationTests {
             let r = try await h.call(.delete, "/v1/conversations/\(cascade)?cascade=true")
             #expect(r.status == 200 && r.json == .object(["status": .string("Ok")]))
             #expect(try await h.count("action_items") == items - 2)
+            let facts = try await h.call(.get, "/v3/memories").json.array.compactMap { $0["content"].string }
+            #expect(facts == ["Plain fact"])
             let remaining = try await h.call(.get, "/v1/action-items").json["items"].array.compactMap { $0["conversation_id"].string }
             #expect(remaining.sorted() == [keep, plain].sorted())
             #expect(try await h.call(.get, "/v1/action-items/\(keptItem)").status == 200)

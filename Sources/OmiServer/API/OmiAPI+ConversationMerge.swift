@@ -34,7 +34,7 @@ extension OmiAPI {
             if reprocess { processor.reprocess(&merged, now: now) } else { processor.process(&merged, now: now) }
             for source in sources { try await tx.delete(source.id) }
             try await tx.insert(merged)
-            try await tx.relinkTasks(from: ids, to: merged.id)
+            try await tx.relink(from: ids, to: merged.id)
             return (merged, warning)
         }
         return .ok(.init(body: .json(Wire.MergeResult(status: merged.status == "completed" ? "completed" : "merging",

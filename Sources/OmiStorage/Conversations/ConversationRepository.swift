@@ -9,7 +9,7 @@ public protocol ConversationRepository: Sendable {
     /// Every term must match, the last as a prefix; best first, then newest. Returns a page and the total.
     func search(uid: String, terms: [String], filter: ConversationFilter, limit: Int,
                 offset: Int) async throws -> (items: [ConversationRecord], total: Int)
-    /// Deletes the conversation and its index entry; with `cascade`, also the tasks that name it.
+    /// Deletes the conversation and its index entry; with `cascade`, also the tasks and memories that name it.
     func delete(uid: String, id: String, cascade: Bool) async throws
     /// A conversation of any user whose visibility is `shared` or `public` (the unauthenticated share route).
     func shared(id: String) async throws -> ConversationRecord?
@@ -51,13 +51,15 @@ public struct ConversationTransaction: Sendable {
         try await db.raw("SELECT id FROM folders WHERE uid = \(bind: uid) AND id = \(bind: id)").first() != nil
     }
 
-    /// Points the tasks of the given conversations at another one (merge, knowledge.md §3.9).
-    public func relinkTasks(from ids: [String], to id: String) async throws {
+    /// Points the tasks and memories of the given conversations at another one (merge, knowledge.md §3.9).
+    public func relink(from ids: [String], to id: String) async throws {
         guard !ids.isEmpty else { return }
-        try await db.raw("""
-            UPDATE action_items SET conversation_id = \(bind: id)
-            WHERE uid = \(bind: uid) AND conversation_id IN (\(binds: ids))
-            """).run()
+        for table in ["action_items", "memories"] {
+            try await db.raw("""
+                UPDATE \(unsafeRaw: table) SET conversation_id = \(bind: id)
+                WHERE uid = \(bind: uid) AND conversation_id IN (\(binds: ids))
+                """).run()
+        }
     }
 }
 
@@ -119,6 +121,13 @@ public struct SQLConversationRepository: ConversationRepository {
         try await database.transaction(lockKeys: ConversationSQL.lockKey(uid)) { db in
             if cascade {
                 try await db.raw("DELETE FROM action_items WHERE uid = \(bind: uid) AND conversation_id = \(bind: id)").run()
+                let memoryIds = Set(try await db.raw("""
+                    SELECT id FROM memories WHERE uid = \(bind: uid) AND conversation_id = \(bind: id)
+                    """).all().map { try $0.decode(column: "id", as: String.self) })
+                try await SQLMemoryRepository.searchIndex.remove(
+                    db, kind: kind, where: "uid = \(bind: uid) AND conversation_id = \(bind: id)")
+                try await db.raw("DELETE FROM memories WHERE uid = \(bind: uid) AND conversation_id = \(bind: id)").run()
+                try await GraphSQL.forget(db, uid: uid, memoryIds: memoryIds)
             }
             try await ConversationSQL.delete(db, kind: kind, uid: uid, id: id)
         }
