@@ -101,6 +101,7 @@ public enum Migrations {
         tasks,
         conversations,
         knowledge,
+        accounts,
     ]
 }
 

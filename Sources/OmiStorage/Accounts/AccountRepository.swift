@@ -1,0 +1,116 @@
+import SQLKit
+
+/// What remains of a deleted account (users.md §15.2).
+public struct TombstoneRecord: Sendable, Equatable {
+    public enum Status: String, Sendable {
+        case running, wiped, completed, cancelled
+    }
+
+    public var status: Status
+    public var requestedAt: Int64
+    public var completedAt: Int64?
+}
+
+/// Account deletion: every row a user owns, in every table, goes in one transaction (users.md §15).
+public protocol AccountRepository: Sendable {
+    func tombstone(uid: String) async throws -> TombstoneRecord?
+    /// Runs the deletion unless one already ran or runs, and returns the tombstone.
+    func deleteAccount(uid: String, now: Int64, reason: String?, reasonDetails: String?) async throws -> TombstoneRecord
+}
+
+public struct SQLAccountRepository: AccountRepository {
+    let database: Database
+
+    public init(database: Database) { self.database = database }
+
+    public func tombstone(uid: String) async throws -> TombstoneRecord? {
+        try await database.withConnection { db in try await Self.fetch(db, uid: uid) }
+    }
+
+    static func fetch(_ db: any SQLDatabase, uid: String) async throws -> TombstoneRecord? {
+        guard let row = try await db.raw("""
+            SELECT status, requested_at, completed_at FROM account_tombstones WHERE deleted_uid = \(bind: uid)
+            """).first() else { return nil }
+        return TombstoneRecord(
+            status: TombstoneRecord.Status(rawValue: try row.decode(column: "status", as: String.self)) ?? .running,
+            requestedAt: try row.decode(column: "requested_at", as: Int64.self),
+            completedAt: try row.decode(column: "completed_at", as: Int64?.self))
+    }
+
+    public func deleteAccount(uid: String, now: Int64, reason: String?, reasonDetails: String?) async throws -> TombstoneRecord {
+        // Step 1: the tombstone fences the uid before anything is removed; a deletion already under way is answered.
+        let existing = try await database.transaction(lockKeys: ["account:\(uid)"]) { db -> TombstoneRecord? in
+            if let stored = try await Self.fetch(db, uid: uid), stored.status != .cancelled { return stored }
+            try await db.raw("DELETE FROM account_tombstones WHERE deleted_uid = \(bind: uid)").run()
+            try await db.raw("""
+                INSERT INTO account_tombstones (deleted_uid, status, requested_at, reason, reason_details)
+                VALUES (\(bind: uid), 'running', \(bind: now), \(bind: reason), \(bind: reasonDetails))
+                """).run()
+            return nil
+        }
+        if let existing { return existing }
+        // Step 4: every table with a `uid` column, found in the schema itself, so a table added later is included.
+        let kind = database.kind
+        try await database.transaction(lockKeys: ["account:\(uid)"]) { db in
+            let tables = try await Self.userTables(db, kind: kind)
+            // Other users' acceptances of this user's task shares go with the shares.
+            try await db.raw("""
+                DELETE FROM task_share_acceptances WHERE token IN (SELECT token FROM task_shares WHERE uid = \(bind: uid))
+                """).run()
+            for table in tables {
+                if kind == .sqlite, try await Self.hasTable(db, "\(table)_fts") {
+                    try await FullTextIndex(table: table, columns: []).remove(db, kind: kind, where: "uid = \(bind: uid)")
+                }
+                try await db.raw("DELETE FROM \(ident: table) WHERE uid = \(bind: uid)").run()
+            }
+            try await db.raw("""
+                UPDATE account_tombstones SET status = 'wiped' WHERE deleted_uid = \(bind: uid)
+                """).run()
+        }
+        // Steps 5–6: this server stores no files or external index entries, so clean-up is complete at once.
+        try await database.withConnection { db in
+            try await db.raw("""
+                UPDATE account_tombstones SET status = 'completed', completed_at = \(bind: Clock.nowMicros())
+                WHERE deleted_uid = \(bind: uid)
+                """).run()
+        }
+        return try await tombstone(uid: uid) ?? TombstoneRecord(status: .completed, requestedAt: now)
+    }
+
+    /// The tables holding a `uid` column: every table with per-user rows.
+    public static func userTables(_ db: any SQLDatabase, kind: DatabaseKind) async throws -> [String] {
+        switch kind {
+        case .postgres:
+            return try await db.raw("""
+                SELECT table_name FROM information_schema.columns
+                WHERE column_name = 'uid' AND table_schema = current_schema() ORDER BY table_name
+                """).all().map { try $0.decode(column: "table_name", as: String.self) }
+        case .sqlite:
+            var tables: [String] = []
+            for name in try await allTables(db, kind: kind) {
+                let columns = try await db.raw("SELECT name FROM pragma_table_info(\(bind: name))").all()
+                    .map { try $0.decode(column: "name", as: String.self) }
+                if columns.contains("uid") { tables.append(name) }
+            }
+            return tables
+        }
+    }
+
+    /// Every table of the schema (SQLite's own and FTS shadow tables included).
+    public static func allTables(_ db: any SQLDatabase, kind: DatabaseKind) async throws -> [String] {
+        switch kind {
+        case .postgres:
+            return try await db.raw("""
+                SELECT table_name FROM information_schema.tables
+                WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name
+                """).all().map { try $0.decode(column: "table_name", as: String.self) }
+        case .sqlite:
+            return try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all()
+                .map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
+    static func hasTable(_ db: any SQLDatabase, _ name: String) async throws -> Bool {
+        try await db.raw("SELECT name FROM sqlite_master WHERE type = 'table' AND name = \(bind: name)").first() != nil
+    }
+}
