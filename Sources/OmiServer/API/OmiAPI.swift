@@ -17,6 +17,9 @@ struct OmiAPI: APIProtocol {
     let memories: any MemoryRepository
     let goals: any GoalRepository
     let graph: any GraphRepository
+    let accounts: any AccountRepository
+    let fence: AccountFence
+    let knownUsers: KnownUsers
     let keyStore: SigningKeyStore
     let text: ChatTextGenerator
     let rateLimiter: RateLimiter

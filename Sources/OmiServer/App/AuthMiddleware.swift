@@ -10,7 +10,8 @@ struct AuthMiddleware: ServerMiddleware {
     let authenticator: Authenticator
     let users: any UserRepository
     let publicOperations: Set<String>
-    let knownUsers = KnownUsers()
+    let fence: AccountFence
+    let knownUsers: KnownUsers
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -27,6 +28,25 @@ struct AuthMiddleware: ServerMiddleware {
         case .failure(.keysUnavailable):
             throw APIError(.serviceUnavailable, "Authentication temporarily unavailable", headers: [.retryAfter: "5"])
         case .success(let user):
+            if let tombstone = try await fence.tombstone(uid: user.uid) {
+                switch tombstone.status {
+                case .running where operationID != "deleteAccount":
+                    throw APIError(.forbidden, detailObject: .object([
+                        "code": .string("account_deletion_in_progress"), "status": .string("running"),
+                        "retryable": .bool(false),
+                    ]))
+                case .running, .wiped, .completed:
+                    // A retried deletion is answered by its handler; any other call with a token from before the
+                    // deletion is refused, so sync loops still in flight cannot recreate rows.
+                    if operationID == "deleteAccount" {
+                        return try await RequestValues.$user.withValue(user) { try await next(request, body, metadata) }
+                    }
+                    let issued = user.issuedAt.map { Int64($0 * 1_000_000) } ?? Int64.max
+                    if issued <= tombstone.requestedAt { throw APIError(.unauthorized, "Invalid authorization token") }
+                case .cancelled:
+                    break
+                }
+            }
             if !knownUsers.contains(user.uid) {
                 try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
                 knownUsers.insert(user.uid)

@@ -42,6 +42,9 @@ public func buildApplication(
         allowEmulatorTokens: settings.authDevMode && settings.firebaseAuthEmulatorHost != nil)
     let authenticator = Authenticator(verifier: verifier, devMode: settings.authDevMode,
                                       impersonationKey: settings.authImpersonationKey, logger: logger)
+    let accounts = SQLAccountRepository(database: dependencies.database)
+    let fence = AccountFence(accounts: accounts)
+    let knownUsers = KnownUsers()
     let api = OmiAPI(
         settings: settings, database: dependencies.database,
         chat: SQLChatRepository(database: dependencies.database),
@@ -54,6 +57,7 @@ public func buildApplication(
         memories: SQLMemoryRepository(database: dependencies.database),
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
+        accounts: accounts, fence: fence, knownUsers: knownUsers,
         keyStore: dependencies.keyStore,
         text: ChatTextGenerator(model: dependencies.languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
@@ -62,7 +66,7 @@ public func buildApplication(
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let auth = AuthMiddleware(authenticator: authenticator, users: SQLUserRepository(database: dependencies.database),
-                              publicOperations: publicOperations)
+                              publicOperations: publicOperations, fence: fence, knownUsers: knownUsers)
     try api.registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: .omi,
                              middlewares: [auth])
     let responder = OmiResponder(

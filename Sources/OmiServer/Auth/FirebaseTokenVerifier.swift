@@ -9,6 +9,8 @@ public struct AuthenticatedUser: Sendable, Equatable {
     public var name: String?
     /// The token's `exp` plus the allowed skew: how long a verification of it may be reused.
     var validUntil: TimeInterval = .infinity
+    /// The token's `iat` (seconds since the epoch); nil for development and impersonation tokens, which count as new.
+    var issuedAt: TimeInterval?
 }
 
 /// Why a token was refused. The reason goes to the log only; the body is always "Invalid authorization token".
@@ -74,7 +76,7 @@ public struct FirebaseTokenVerifier: Sendable {
         if alg != "none" {
             guard let authTime = claims.authTime, authTime <= t + clockSkew else { throw .invalid("bad auth_time") }
         }
-        return AuthenticatedUser(uid: sub, email: claims.email, name: claims.name, validUntil: exp + clockSkew)
+        return AuthenticatedUser(uid: sub, email: claims.email, name: claims.name, validUntil: exp + clockSkew, issuedAt: iat)
     }
 
     struct Header: Decodable {

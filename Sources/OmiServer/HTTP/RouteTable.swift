@@ -69,7 +69,8 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
         router.on(RouterPath(path), method: method) { (request: Request, context: Context) async throws -> Response in
             var request = request
             let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-            let body = HTTPBody(buffer.readableBytesView)
+            // No bytes means no body, so an optional JSON body (DELETE with none) is absent rather than malformed.
+            let body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
             let (head, responseBody) = try await handler(request.head, body, .init(pathParameters: parameters))
