@@ -102,6 +102,7 @@ public enum Migrations {
         conversations,
         knowledge,
         accounts,
+        userSettings,
     ]
 }
 

@@ -18,6 +18,8 @@ public protocol ChatRepository: Sendable {
     /// Sets or clears (`nil`) a rating; false when the caller has no such message.
     func rateMessage(uid: String, id: String, rating: Int?, appVersion: String?, now: Int64) async throws -> Bool
     func countMessages(uid: String) async throws -> Int
+    /// Every session and message of every app scope, reported ones included, oldest first (users.md §16).
+    func exportAll(uid: String) async throws -> (sessions: [ChatSessionRecord], messages: [ChatMessageRecord])
     /// The newest `limit` non-reported messages of a session, oldest first.
     func recentMessages(uid: String, sessionId: String, limit: Int) async throws -> [ChatMessageRecord]
 

@@ -192,6 +192,18 @@ public struct SQLChatRepository: ChatRepository {
         }
     }
 
+    public func exportAll(uid: String) async throws -> (sessions: [ChatSessionRecord], messages: [ChatMessageRecord]) {
+        try await database.withConnection { db in
+            let sessions = try await db.raw("""
+                SELECT \(unsafeRaw: Self.sessionColumns) FROM chat_sessions WHERE uid = \(bind: uid) ORDER BY created_at, id
+                """).all().map(Self.sessionRecord)
+            let messages = try await db.raw("""
+                SELECT \(unsafeRaw: Self.messageColumns) FROM chat_messages WHERE uid = \(bind: uid) ORDER BY created_at, id
+                """).all().map(Self.messageRecord)
+            return (sessions, messages)
+        }
+    }
+
     public func listMessages(uid: String, scope: MessageScope, limit: Int, offset: Int) async throws -> [ChatMessageRecord] {
         try await database.withConnection { db in
             try await db.raw("""

@@ -47,6 +47,8 @@ public struct MemoryFilter: Sendable {
     /// Every listed tag must be present.
     public var tags: [String] = []
     public var includeDismissed = false
+    /// Memories the user rejected are hidden everywhere but the account export.
+    public var includeRejected = false
     public var createdFrom: Int64?
     public var createdTo: Int64?
 

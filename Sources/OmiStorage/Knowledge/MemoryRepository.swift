@@ -19,6 +19,8 @@ public protocol MemoryRepository: Sendable {
     func deleteAll(uid: String) async throws
     /// Best matches of the terms over `content` (the last term a prefix), non-rejected only.
     func search(uid: String, terms: [String], limit: Int) async throws -> [MemoryRecord]
+    /// Memories created at or after `since` (micros), for the plan's monthly counter (users.md §12.2).
+    func createdCount(uid: String, since: Int64) async throws -> Int
 }
 
 public enum MemoryStoreError: Error, Equatable {
@@ -41,7 +43,8 @@ public struct SQLMemoryRepository: MemoryRepository {
     static let notRejected: SQLQueryString = "(m.user_review IS NULL OR m.user_review = \(bind: true))"
 
     public func list(uid: String, filter: MemoryFilter, limit: Int, offset: Int) async throws -> [MemoryRecord] {
-        var q: SQLQueryString = "m.uid = \(bind: uid) AND " + Self.notRejected
+        var q: SQLQueryString = "m.uid = \(bind: uid)"
+        if !filter.includeRejected { q = q + " AND " + Self.notRejected }
         if let category = filter.category { q = q + " AND m.category = \(bind: category)" }
         for tag in filter.tags {
             // Tags are stored as a JSON array; a tag matches as its exact JSON string, LIKE wildcards escaped.
@@ -133,6 +136,13 @@ public struct SQLMemoryRepository: MemoryRepository {
             try await Self.searchIndex.remove(db, kind: kind, where: "uid = \(bind: uid)")
             try await db.raw("DELETE FROM memories WHERE uid = \(bind: uid)").run()
             try await GraphSQL.forget(db, uid: uid, memoryIds: ids)
+        }
+    }
+
+    public func createdCount(uid: String, since: Int64) async throws -> Int {
+        try await database.withConnection { db in
+            try await db.raw("SELECT COUNT(*) AS n FROM memories WHERE uid = \(bind: uid) AND created_at >= \(bind: since)")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
         }
     }
 
