@@ -20,6 +20,7 @@ extension OmiAPI {
         }
         fence.remember(uid: user.uid, tombstone)
         knownUsers.remove(user.uid)
+        byok.invalidate(uid: user.uid)
         return .ok(.init(body: .json(.init(status: "ok", message: "Account deletion started"))))
     }
 }

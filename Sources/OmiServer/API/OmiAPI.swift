@@ -9,6 +9,8 @@ struct OmiAPI: APIProtocol {
     let database: Database
     let chat: any ChatRepository
     let users: any UserRepository
+    let usage: any UsageRepository
+    let people: any PeopleRepository
     let tasks: any ActionItemRepository
     let staged: any StagedTaskRepository
     let conversations: any ConversationRepository
@@ -20,6 +22,7 @@ struct OmiAPI: APIProtocol {
     let accounts: any AccountRepository
     let fence: AccountFence
     let knownUsers: KnownUsers
+    let byok: BYOKGate
     let keyStore: SigningKeyStore
     let text: ChatTextGenerator
     let rateLimiter: RateLimiter

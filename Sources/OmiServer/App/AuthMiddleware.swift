@@ -12,6 +12,7 @@ struct AuthMiddleware: ServerMiddleware {
     let publicOperations: Set<String>
     let fence: AccountFence
     let knownUsers: KnownUsers
+    let byok: BYOKGate
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -47,28 +48,36 @@ struct AuthMiddleware: ServerMiddleware {
                     break
                 }
             }
-            if !knownUsers.contains(user.uid) {
+            // A token with claims not seen before for this uid may fill an email or name still null (users.md §1).
+            let claims = KnownUsers.claims(email: user.email, name: user.name)
+            if !knownUsers.contains(user.uid, claims: claims) {
                 try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
-                knownUsers.insert(user.uid)
+                knownUsers.insert(user.uid, claims: claims)
             }
-            return try await RequestValues.$user.withValue(user) { try await next(request, body, metadata) }
+            let keys = try await byok.check(uid: user.uid, headers: request.headerFields, operationID: operationID,
+                                            now: Clock.nowMicros())
+            return try await RequestValues.$user.withValue(user) {
+                try await RequestValues.$byok.withValue(keys) { try await next(request, body, metadata) }
+            }
         }
     }
 }
 
-/// Uids whose record is known to exist, so the hot path does not write on every request. Bounded: when full it is
-/// cleared, and the next request of each user repeats a harmless `INSERT ... ON CONFLICT DO NOTHING`.
+/// Uids whose record is known to exist with the token claims last applied, so the hot path does not write on every
+/// request. Bounded: when full it is cleared, and the next request of each user repeats a harmless upsert.
 final class KnownUsers: Sendable {
-    private let uids = Mutex<Set<String>>([])
+    private let uids = Mutex<[String: String]>([:])
 
-    func contains(_ uid: String) -> Bool { uids.withLock { $0.contains(uid) } }
+    static func claims(email: String?, name: String?) -> String { "\(email ?? "")\u{0}\(name ?? "")" }
 
-    func insert(_ uid: String) {
+    func contains(_ uid: String, claims: String) -> Bool { uids.withLock { $0[uid] == claims } }
+
+    func insert(_ uid: String, claims: String) {
         uids.withLock { uids in
             if uids.count >= 100_000 { uids.removeAll(keepingCapacity: true) }
-            uids.insert(uid)
+            uids[uid] = claims
         }
     }
 
-    func remove(_ uid: String) { _ = uids.withLock { $0.remove(uid) } }
+    func remove(_ uid: String) { _ = uids.withLock { $0.removeValue(forKey: uid) } }
 }

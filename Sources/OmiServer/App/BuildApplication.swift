@@ -28,7 +28,7 @@ public let serverVersion = "0.1.0"
 /// The operations that need no user (conventions.md §3.9).
 let publicOperations: Set<String> = [
     "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
-    "getSharedActionItems", "getSharedConversation",
+    "getSharedActionItems", "getSharedConversation", "paymentSuccessPage", "paymentCancelPage",
     "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
 ]
 
@@ -45,10 +45,15 @@ public func buildApplication(
     let accounts = SQLAccountRepository(database: dependencies.database)
     let fence = AccountFence(accounts: accounts)
     let knownUsers = KnownUsers()
+    let users = SQLUserRepository(database: dependencies.database)
+    let byok = BYOKGate(users: users, pepper: settings.byokFingerprintPepper,
+                        activeWindowSeconds: settings.byokHeartbeatTTLSeconds)
     let api = OmiAPI(
         settings: settings, database: dependencies.database,
         chat: SQLChatRepository(database: dependencies.database),
-        users: SQLUserRepository(database: dependencies.database),
+        users: users,
+        usage: SQLUsageRepository(database: dependencies.database),
+        people: SQLPeopleRepository(database: dependencies.database),
         tasks: SQLActionItemRepository(database: dependencies.database),
         staged: SQLStagedTaskRepository(database: dependencies.database),
         conversations: SQLConversationRepository(database: dependencies.database),
@@ -57,7 +62,7 @@ public func buildApplication(
         memories: SQLMemoryRepository(database: dependencies.database),
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
-        accounts: accounts, fence: fence, knownUsers: knownUsers,
+        accounts: accounts, fence: fence, knownUsers: knownUsers, byok: byok,
         keyStore: dependencies.keyStore,
         text: ChatTextGenerator(model: dependencies.languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
@@ -65,10 +70,10 @@ public func buildApplication(
 
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
-    let auth = AuthMiddleware(authenticator: authenticator, users: SQLUserRepository(database: dependencies.database),
-                              publicOperations: publicOperations, fence: fence, knownUsers: knownUsers)
+    let auth = AuthMiddleware(authenticator: authenticator, users: users, publicOperations: publicOperations,
+                              fence: fence, knownUsers: knownUsers, byok: byok)
     try api.registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: .omi,
-                             middlewares: [auth])
+                             middlewares: [auth, LiteralHeaderMiddleware()])
     let responder = OmiResponder(
         router: router.buildResponder(), routes: routes, settings: settings,
         limits: BodyLimits(maxRequestBytes: settings.maxRequestBytes),

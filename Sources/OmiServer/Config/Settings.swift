@@ -38,6 +38,21 @@ public struct Settings: Sendable {
     public var planEnforcementEnabled = false
     public var corsAllowedOrigins: [String] = []
 
+    /// The one plan every user is on without a payment provider (users.md §12.1).
+    public var selfHostedPlanType = "unlimited"
+    public var selfHostedPlanName = "Unlimited"
+    public var selfHostedChatQuestionsPerMonth: Int?
+    /// Keys handed to the desktop by `/v1/config/api-keys` (users.md §17); provider secrets only when
+    /// `serveLegacyProviderKeys` is set, for builds from before the provider proxy.
+    public var firebaseAPIKey: String?
+    public var googleCalendarAPIKey: String?
+    public var geminiAPIKey: String?
+    public var deepgramAPIKey: String?
+    public var anthropicAPIKey: String?
+    public var serveLegacyProviderKeys = false
+    /// HMAC key for stored BYOK fingerprints (users.md §13.1); plain fingerprints are stored without it.
+    public var byokFingerprintPepper: String?
+
     public var releaseTag: String?
     public var releaseSha: String?
     public var releaseChannel: String?
@@ -48,6 +63,8 @@ public struct Settings: Sendable {
     public var hostIsExplicit = false
 
     public init() {}
+
+    public static let planTypes = ["basic", "unlimited", "architect", "pro", "operator"]
 
     public var databaseLocation: DatabaseLocation {
         if let url = databaseURL { return .postgres(url: url) }
@@ -105,6 +122,20 @@ public struct Settings: Sendable {
                 reader.problems.append("CORS_ALLOWED_ORIGINS must list exact origins; * is not allowed")
             }
         }
+        if let plan = reader.string("SELF_HOSTED_PLAN_TYPE") {
+            // The desktop fails to decode any other plan string, so a typo must stop the server, not the app.
+            if Self.planTypes.contains(plan) { s.selfHostedPlanType = plan }
+            else { reader.problems.append("SELF_HOSTED_PLAN_TYPE must be one of \(Self.planTypes.joined(separator: ", "))") }
+        }
+        s.selfHostedPlanName = reader.string("SELF_HOSTED_PLAN_NAME") ?? s.selfHostedPlanName
+        s.selfHostedChatQuestionsPerMonth = reader.int("SELF_HOSTED_CHAT_QUESTIONS_PER_MONTH", range: 1...Int(Int32.max))
+        s.firebaseAPIKey = reader.string("FIREBASE_API_KEY")
+        s.googleCalendarAPIKey = reader.string("GOOGLE_CALENDAR_API_KEY")
+        s.geminiAPIKey = reader.string("GEMINI_API_KEY")
+        s.deepgramAPIKey = reader.string("DEEPGRAM_API_KEY")
+        s.anthropicAPIKey = reader.string("ANTHROPIC_API_KEY")
+        s.serveLegacyProviderKeys = reader.bool("SERVE_LEGACY_PROVIDER_KEYS") ?? s.serveLegacyProviderKeys
+        s.byokFingerprintPepper = reader.string("BYOK_FINGERPRINT_PEPPER")
         s.releaseTag = reader.string("RELEASE_TAG")
         s.releaseSha = reader.string("RELEASE_SHA")
         s.releaseChannel = reader.string("RELEASE_CHANNEL")

@@ -1,6 +1,8 @@
 /// Values of the request being handled, visible to the generated API handlers, which see no Hummingbird context.
 enum RequestValues {
     @TaskLocal static var user: AuthenticatedUser?
+    /// Provider keys of this request that matched the user's BYOK enrolment (users.md §13.3).
+    @TaskLocal static var byok = BYOKKeys()
     /// True when the request arrived under `LEGACY_MOUNT_PREFIX` (conventions.md §2.7).
     @TaskLocal static var legacyMount = false
     @TaskLocal static var requestId = ""

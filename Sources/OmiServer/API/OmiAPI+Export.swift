@@ -1,0 +1,159 @@
+import Foundation
+import OmiContract
+import OmiStorage
+
+/// users.md §16: every domain of the user's data in the shapes of its read endpoints, without secrets or embeddings.
+/// The whole document is built before the first byte, so a failure is a real 500 and never a truncated 200.
+extension OmiAPI {
+    static let exportPage = 500
+
+    func exportAccount(_ input: Operations.ExportAccount.Input) async throws -> Operations.ExportAccount.Output {
+        let user = try RequestValues.requireUser()
+        let uid = user.uid
+        guard try await users.beginExport(uid: uid, now: Clock.nowMicros(), staleAfter: 600_000_000) else {
+            throw APIError(.tooManyRequests, "An export is already in progress")
+        }
+        do {
+            let document = try await exportDocument(user)
+            try await users.endExport(uid: uid)
+            return .ok(.init(headers: .init(contentDisposition: #"attachment; filename="omi-export.json""#),
+                             body: .json(document)))
+        } catch {
+            try? await users.endExport(uid: uid)
+            throw error
+        }
+    }
+
+    func exportDocument(_ user: AuthenticatedUser) async throws -> Wire.JSONValue {
+        let uid = user.uid
+        let record = try await settings(user)
+        let chatData = try await chat.exportAll(uid: uid)
+        let (nodes, edges) = try await graph.graph(uid: uid)
+        var document: [String: Wire.JSONValue] = [
+            "schema_version": .int(1),
+            "exported_at": .string(Timestamp.format(micros: Clock.nowMicros())),
+            "profile": try exportProfile(record),
+            "conversations": try Self.exportJSON(try await allConversations(uid: uid).map(ConversationMapping.conversation)),
+            "memories": try Self.exportJSON(try await allMemories(uid: uid).map { KnowledgeMapping.memory($0, uid: uid) }),
+            "people": try Self.exportJSON(try await people.list(uid: uid).map(AccountMapping.person)),
+            "action_items": try Self.exportJSON(try await allActionItems(uid: uid).map(TaskMapping.actionItem)),
+            "staged_tasks": try Self.exportJSON(try await allStagedTasks(uid: uid).map(TaskMapping.stagedTask)),
+            "goals": try Self.exportJSON((try await goals.active(uid: uid) + goals.completed(uid: uid))
+                .map(KnowledgeMapping.goal)),
+            "folders": try Self.exportJSON(try await folders.list(uid: uid, now: Clock.nowMicros())
+                .map(ConversationMapping.folder)),
+            "chat_sessions": try Self.exportJSON(chatData.sessions.map(ChatMapping.session)),
+            "chat_messages": try Self.exportJSON(chatData.messages.map(ChatMapping.message)),
+            "knowledge_graph": .object([
+                "nodes": .array(nodes.map { n in .object([
+                    "id": .string(n.id), "label": .string(n.label), "node_type": .string(n.nodeType),
+                    "aliases": .array(n.aliases.map(Wire.JSONValue.string)),
+                    "memory_ids": .array(n.memoryIds.map(Wire.JSONValue.string)),
+                    "created_at": .string(Timestamp.format(micros: n.createdAt)),
+                    "updated_at": .string(Timestamp.format(micros: n.updatedAt)),
+                ]) }),
+                "edges": .array(edges.map { e in .object([
+                    "id": .string(e.id), "source_id": .string(e.sourceId), "target_id": .string(e.targetId),
+                    "label": .string(e.label), "memory_ids": .array(e.memoryIds.map(Wire.JSONValue.string)),
+                    "created_at": .string(Timestamp.format(micros: e.createdAt)),
+                ]) }),
+            ]),
+            "llm_usage": .array(try await usage.dayRecords(uid: uid).map(Self.exportUsage)),
+        ]
+        // Domains whose storage arrives with later issues (focus, advice, screen activity, daily summaries, apps)
+        // export what this server holds for them today: nothing.
+        for key in ["focus_sessions", "advice", "screen_activity", "daily_summaries", "apps"] where document[key] == nil {
+            document[key] = .array([])
+        }
+        return .object(document)
+    }
+
+    /// The profile with every setting of users.md §3–§10; the BYOK enrolment is a secret and stays out.
+    func exportProfile(_ s: AccountSettings) throws -> Wire.JSONValue {
+        guard case .object(var profile) = try Self.exportJSON(AccountMapping.profile(s)) else { return .null }
+        profile["language"] = .string(s.language ?? "")
+        profile["transcription_preferences"] = try Self.exportJSON(AccountMapping.transcription(s))
+        profile["daily_summary"] = .object([
+            "enabled": .bool(AccountMapping.dailySummaryEnabled(s)),
+            "hour": .int(Int64(AccountMapping.dailySummaryHour(s))),
+        ])
+        profile["store_recording_permission"] = .bool(AccountMapping.recordingPermission(s))
+        profile["private_cloud_sync_enabled"] = .bool(AccountMapping.privateCloudSync(s))
+        profile["notification_settings"] = .object([
+            "enabled": .bool(AccountMapping.notificationsEnabled(s)),
+            "frequency": .int(Int64(AccountMapping.notificationFrequency(s))),
+        ])
+        profile["assistant_settings"] = AccountMapping.assistantSettings(s)
+        profile["ai_profile"] = try Self.exportJSON(Wire.OptionalAIProfile(AccountMapping.aiProfile(s)))
+        return .object(profile)
+    }
+
+    static func exportUsage(_ r: UsageDayRecord) -> Wire.JSONValue {
+        .object([
+            "day": .string(r.day), "bucket": .string(r.bucket), "model": .string(r.model),
+            "input_tokens": .int(r.counters.inputTokens), "output_tokens": .int(r.counters.outputTokens),
+            "cache_read_tokens": .int(r.counters.cacheReadTokens), "cache_write_tokens": .int(r.counters.cacheWriteTokens),
+            "total_tokens": .int(r.counters.totalTokens), "cost_usd": .double(r.counters.costUSD),
+            "call_count": .int(r.callCount),
+        ])
+    }
+
+    /// A wire value as JSON, datetimes in the server's UTC form.
+    static func exportJSON<T: Encodable>(_ value: T) throws -> Wire.JSONValue {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var c = encoder.singleValueContainer()
+            try c.encode(Timestamp.format(date))
+        }
+        return try JSONDecoder().decode(Wire.JSONValue.self, from: encoder.encode(value))
+    }
+
+    func allConversations(uid: String) async throws -> [ConversationRecord] {
+        var all: [ConversationRecord] = []
+        while true {
+            let page = try await conversations.list(uid: uid, filter: ConversationFilter(), limit: Self.exportPage,
+                                                    offset: all.count)
+            all += page
+            if page.count < Self.exportPage { return all }
+        }
+    }
+
+    /// Dismissed and rejected memories too: it is the user's data.
+    func allMemories(uid: String) async throws -> [MemoryRecord] {
+        var filter = MemoryFilter()
+        filter.includeDismissed = true
+        filter.includeRejected = true
+        var all: [MemoryRecord] = []
+        while true {
+            let page = try await memories.list(uid: uid, filter: filter, limit: Self.exportPage, offset: all.count)
+            all += page
+            if page.count < Self.exportPage { return all }
+        }
+    }
+
+    /// Soft-deleted tasks too.
+    func allActionItems(uid: String) async throws -> [ActionItemRecord] {
+        var all: [ActionItemRecord] = []
+        for deleted in [false, true] {
+            var filter = ActionItemFilter()
+            filter.deleted = deleted
+            var offset = 0
+            while true {
+                let page = try await tasks.list(uid: uid, filter: filter, limit: Self.exportPage, offset: offset)
+                all += page.items
+                offset += page.items.count
+                if !page.hasMore || page.items.isEmpty { break }
+            }
+        }
+        return all
+    }
+
+    func allStagedTasks(uid: String) async throws -> [StagedTaskRecord] {
+        var all: [StagedTaskRecord] = []
+        while true {
+            let page = try await staged.list(uid: uid, limit: Self.exportPage, offset: all.count)
+            all += page.items
+            if !page.hasMore || page.items.isEmpty { return all }
+        }
+    }
+}
