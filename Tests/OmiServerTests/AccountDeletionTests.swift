@@ -34,7 +34,8 @@ struct AccountDeletionTests {
             let escaping = all.filter { !Self.exempt($0) && !keyed.contains($0) }
             #expect(escaping.isEmpty, "tables without a uid column: \(escaping)")
             #expect(keyed.isSuperset(of: ["users", "chat_messages", "action_items", "staged_tasks", "conversations", "folders",
-                                          "memories", "goals", "goal_history", "kg_nodes", "kg_edges", "task_shares"]))
+                                          "memories", "goals", "goal_history", "kg_nodes", "kg_edges", "task_shares",
+                                          "llm_usage", "people", "export_runs"]))
         }
     }
 
@@ -65,6 +66,12 @@ struct AccountDeletionTests {
         try await ok(.patch, "/v1/goals/\(goal)/progress?current_value=3")
         try await h.seedGraphNode(uid: uid, id: "n1", label: "Ana", memoryIds: [memory])
         try await h.seedGraphEdge(uid: uid, id: "n1_knows_n1", sourceId: "n1", targetId: "n1", label: "knows", memoryIds: [memory])
+        try await ok(.patch, "/v1/users/profile", #"{"job":"Engineer","time_zone":"Europe/Berlin"}"#)
+        try await ok(.patch, "/v1/users/assistant-settings", #"{"focus":{"enabled":true},"update_channel":"beta"}"#)
+        try await ok(.patch, "/v1/users/ai-profile", #"{"profile_text":"Profile of \#(uid)"}"#)
+        try await ok(.post, "/v1/users/me/llm-usage", #"{"input_tokens":10,"cost_usd":0.5,"account":"omi"}"#)
+        try await ok(.post, "/v1/users/people", #"{"name":"Person of \#(uid)"}"#)
+        try await ok(.post, "/v1/users/me/byok-active", #"{"fingerprints":{"openai":"\#(String(repeating: "a", count: 64))"}}"#)
         return token
     }
 
@@ -78,7 +85,7 @@ struct AccountDeletionTests {
             let before = try await Self.counts(h, "user-a")
             for table in ["users", "chat_messages", "chat_sessions", "usage_events", "action_items", "staged_tasks",
                           "conversations", "folders", "memories", "goals", "goal_history", "kg_nodes", "kg_edges",
-                          "task_shares", "chat_shares", "chat_message_ratings"] {
+                          "task_shares", "chat_shares", "chat_message_ratings", "llm_usage", "people"] {
                 #expect(before[table, default: 0] > 0, "\(table) was not populated")
             }
             var othersBefore = try await Self.counts(h, "user-b")
@@ -112,7 +119,7 @@ struct AccountDeletionTests {
             let auth: HTTPFields = [.authorization: "Bearer \(old)"]
             #expect(try await h.call(.delete, "/v1/users/delete-account", json: #"{"reason":"leaving"}"#,
                                      headers: auth).status == 200)
-            let stale = try await h.call(.get, "/v1/action-items", headers: auth)
+            let stale = try await h.call(.get, "/v1/users/profile", headers: auth)
             #expect(stale.status == 401 && stale.detail == "Invalid authorization token")
             #expect(try await h.call(.post, "/v1/action-items", json: #"{"description":"resurrect"}"#, headers: auth).status == 401)
             let retry = try await h.call(.delete, "/v1/users/delete-account", headers: auth)
@@ -120,9 +127,19 @@ struct AccountDeletionTests {
             #expect(try await Self.counts(h, "user-a").values.allSatisfy { $0 == 0 })
 
             let fresh = TestIdentityProvider.primary.token(uid: "user-a", claims: ["iat": Int(Date().timeIntervalSince1970) + 5])
-            let list = try await h.call(.get, "/v1/action-items", headers: [.authorization: "Bearer \(fresh)"])
+            let freshAuth: HTTPFields = [.authorization: "Bearer \(fresh)"]
+            let list = try await h.call(.get, "/v1/action-items", headers: freshAuth)
             #expect(list.status == 200 && list.json["items"].array.isEmpty)
             #expect(try await h.count("users") == 1)
+            // Every setting is back to its default, the BYOK enrolment included.
+            let profile = try await h.call(.get, "/v1/users/profile", headers: freshAuth).json
+            #expect(profile["uid"].string == "user-a" && profile["job"].isNull && profile["time_zone"].isNull)
+            #expect(try await h.call(.get, "/v1/users/assistant-settings", headers: freshAuth).json == .object([:]))
+            #expect(try await h.call(.get, "/v1/users/ai-profile", headers: freshAuth).text == "null")
+            #expect(try await h.call(.get, "/v1/users/people", headers: freshAuth).json == .array([]))
+            var wrongKey = freshAuth
+            wrongKey[HTTPField.Name("X-BYOK-OpenAI")!] = "sk-not-the-enrolled-key"
+            #expect(try await h.call(.get, "/v1/users/language", headers: wrongKey).status == 200)
         }
     }
 
