@@ -304,6 +304,21 @@ struct ConversationProcessingTests {
         }
     }
 
+    /// The title of a silent recording tells its time in the user's profile zone (knowledge.md §2.4).
+    @Test(arguments: TestEngine.available)
+    func recordingTitlesUseTheUsersTimeZone(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h in
+            #expect(try await h.call(.patch, "/v1/users/profile", json: #"{"time_zone":"Asia/Kolkata"}"#).status == 200)
+            // 15:14Z is 20:44 in Kolkata (+05:30); the other user, with no zone, still reads UTC.
+            for (user, title) in [("user-a", "Recording \u{00B7} 8:44 PM"), ("user-b", "Recording \u{00B7} 3:14 PM")] {
+                let start = S.at("2030-03-05T15:14:00Z")
+                let id = try await h.seedConversation(uid: user, status: "in_progress", createdAt: start, startedAt: start)
+                let c = try Self.processed(try await h.call(.post, "/v1/conversations", as: user, json: "{}"))
+                #expect(c["id"].string == id && c["structured"]["title"].string == title, "\(user)")
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func finalizeProcessesOnlyThatConversation(engine: TestEngine) async throws {
         try await TestHarness.run(engine) { h in

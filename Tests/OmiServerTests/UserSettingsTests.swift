@@ -129,11 +129,17 @@ struct UserSettingsTests {
             #expect(S.isValidation(mars), "\(mars.text)")
             #expect(mars.json["detail"][0]["loc"] == S.j(#"["body","time_zone"]"#), "\(mars.text)")
             #expect(try await S.get(h, S.profile) == before)
+            // An offset is not a zone name, even where Foundation parses it.
+            #expect(S.isValidation(try await h.call(.patch, S.profile, json: #"{"time_zone":"GMT+0530"}"#)))
+            #expect(try await S.get(h, S.profile) == before)
             #expect(before["job"].string == "Pilot" && before["company"].isNull && before["time_zone"].isNull)
 
             let berlin = try await h.call(.patch, S.profile, json: #"{"time_zone":"Europe/Berlin"}"#)
             #expect(berlin.status == 200 && berlin.json["time_zone"].string == "Europe/Berlin", "\(berlin.text)")
             #expect(try await S.get(h, S.profile)["time_zone"].string == "Europe/Berlin")
+            // A current zone name missing from Foundation's older identifier list.
+            let kolkata = try await h.call(.patch, S.profile, json: #"{"time_zone":"Asia/Kolkata"}"#)
+            #expect(kolkata.status == 200 && kolkata.json["time_zone"].string == "Asia/Kolkata", "\(kolkata.text)")
             let edge = String(repeating: "c", count: 500)
             let atLimit = try await h.call(.patch, S.profile, json: #"{"company":"\#(edge)"}"#)
             #expect(atLimit.status == 200 && atLimit.json["company"].string == edge, "\(atLimit.status)")
@@ -376,6 +382,35 @@ struct UserSettingsTests {
             }
             let garbage = try await h.call(.get, S.language, as: nil, headers: [.authorization: "Bearer not-a-token"])
             #expect(garbage.status == 401 && garbage.detail == "Invalid authorization token", "\(garbage.text)")
+        }
+    }
+}
+
+@Suite("Last-seen platform (conventions.md, X-App-Platform)")
+struct LastSeenPlatformTests {
+    static func platform(_ h: TestHarness, _ uid: String) async throws -> String? {
+        try await h.database.withConnection { db in
+            try await db.raw("SELECT last_platform FROM users WHERE uid = \(bind: uid)").first()?
+                .decode(column: "last_platform", as: String?.self)
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
+    func thePlatformHeaderIsStoredAndNeverFailsARequest(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h in
+            let macos = try await h.call(.get, "/v1/users/language", headers: [.xAppPlatform: "macos"])
+            #expect(macos.status == 200)
+            #expect(try await Self.platform(h, "user-a") == "macos")
+            // Within ten minutes another value is not written again: one write per user per interval.
+            #expect(try await h.call(.get, "/v1/users/language", headers: [.xAppPlatform: "windows"]).status == 200)
+            #expect(try await Self.platform(h, "user-a") == "macos")
+            // Garbage is telemetry, never a reason to refuse; a request without the header writes nothing.
+            let odd = try await h.call(.get, "/v1/users/language", as: "user-b",
+                                       headers: [.xAppPlatform: String(repeating: "x", count: 500)])
+            #expect(odd.status == 200)
+            #expect(try await Self.platform(h, "user-b") == String(repeating: "x", count: 32))
+            #expect(try await h.call(.get, "/v1/users/language", as: "user-c").status == 200)
+            #expect(try await Self.platform(h, "user-c") == nil)
         }
     }
 }

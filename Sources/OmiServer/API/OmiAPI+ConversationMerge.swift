@@ -19,6 +19,7 @@ extension OmiAPI {
         guard ids.count >= 2 else { throw APIError.badRequest("At least 2 conversations required to merge") }
         let reprocess = body.reprocess ?? true
         let processor = self.processor
+        let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
         let (merged, warning) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, String?) in
             var sources: [ConversationRecord] = []
@@ -31,7 +32,7 @@ extension OmiAPI {
                 sources.append(record)
             }
             var (merged, warning) = Self.merge(sources, id: UUID().uuidString.lowercased(), now: now)
-            if reprocess { processor.reprocess(&merged, now: now) } else { processor.process(&merged, now: now) }
+            if reprocess { processor.reprocess(&merged, now: now, zone: zone) } else { processor.process(&merged, now: now, zone: zone) }
             for source in sources { try await tx.delete(source.id) }
             try await tx.insert(merged)
             try await tx.relink(from: ids, to: merged.id)

@@ -10,12 +10,13 @@ extension OmiAPI {
     ) async throws -> Operations.ForceProcessConversation.Output {
         let user = try RequestValues.requireUser()
         let processor = self.processor
+        let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
         let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
             guard var record = try await tx.newestInProgress() else {
                 throw APIError.notFound("Conversation in progress not found")
             }
-            processor.process(&record, now: now)
+            processor.process(&record, now: now, zone: zone)
             try await tx.save(record)
             return record
         }
@@ -25,12 +26,13 @@ extension OmiAPI {
     func finalizeConversation(_ input: Operations.FinalizeConversation.Input) async throws -> Operations.FinalizeConversation.Output {
         let user = try RequestValues.requireUser()
         let processor = self.processor
+        let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
         let id = input.path.conversationId
         let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
             guard var record = try await tx.get(id) else { throw Self.conversationNotFound }
             guard record.status == "in_progress" else { return record }
-            processor.process(&record, now: now)
+            processor.process(&record, now: now, zone: zone)
             try await tx.save(record)
             return record
         }
@@ -42,13 +44,14 @@ extension OmiAPI {
         let bodyAppId: String? = if case .json(let json)? = input.body { json.appId } else { nil }
         let appId = [bodyAppId, input.query.appId].compactMap { $0 }.first { !$0.isEmpty }
         let processor = self.processor
+        let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
         let id = input.path.conversationId
         let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
             guard var record = try await tx.get(id) else { throw Self.conversationNotFound }
             // No app catalogue is served yet (the apps issue), so every named app is unknown.
             if appId != nil { throw APIError.notFound("App not found") }
-            processor.reprocess(&record, now: now)
+            processor.reprocess(&record, now: now, zone: zone)
             try await tx.save(record)
             return record
         }
@@ -68,12 +71,13 @@ extension OmiAPI {
             if let hash = input.headers.xDeviceIdHash { record.clientDeviceId = "\(platform)_\(hash)" }
         }
         let processor = self.processor
+        let zone = try await timeZone(of: user)
         let draft = record
         let stored = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
             // A retry of the same client session answers with what is stored, unchanged (§3.14).
             if let existing = try await tx.get(draft.id) { return existing }
             var record = draft
-            processor.process(&record, now: now)
+            processor.process(&record, now: now, zone: zone)
             try await tx.insert(record)
             return record
         }

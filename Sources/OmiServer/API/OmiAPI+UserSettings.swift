@@ -14,6 +14,11 @@ extension OmiAPI {
         try await users.modify(uid: user.uid, now: Clock.nowMicros(), change)
     }
 
+    /// The user's stored IANA zone, UTC when none is stored.
+    func timeZone(of user: AuthenticatedUser) async throws -> TimeZone {
+        try await settings(user).timeZone.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+    }
+
     func getProfile(_ input: Operations.GetProfile.Input) async throws -> Operations.GetProfile.Output {
         let user = try RequestValues.requireUser()
         return .ok(.init(body: .json(AccountMapping.profile(try await settings(user)))))

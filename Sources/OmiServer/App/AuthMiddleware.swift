@@ -13,6 +13,7 @@ struct AuthMiddleware: ServerMiddleware {
     let fence: AccountFence
     let knownUsers: KnownUsers
     let byok: BYOKGate
+    let platforms = PlatformSightings()
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
@@ -54,6 +55,7 @@ struct AuthMiddleware: ServerMiddleware {
                 try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
                 knownUsers.insert(user.uid, claims: claims)
             }
+            await platforms.record(uid: user.uid, platform: request.headerFields[.xAppPlatform], users: users)
             let keys = try await byok.check(uid: user.uid, headers: request.headerFields, operationID: operationID,
                                             now: Clock.nowMicros())
             return try await RequestValues.$user.withValue(user) {
@@ -80,4 +82,24 @@ final class KnownUsers: Sendable {
     }
 
     func remove(_ uid: String) { _ = uids.withLock { $0.removeValue(forKey: uid) } }
+}
+
+/// The user's last-seen platform (conventions.md, `X-App-Platform`): at most one write per user per 10 minutes on
+/// this instance, and a failed write never fails the request.
+final class PlatformSightings: Sendable {
+    private let written = Mutex<[String: Int64]>([:])
+    let interval: Int64 = 600_000_000
+
+    func record(uid: String, platform: String?, users: any UserRepository) async {
+        guard let platform = platform?.trimmingCharacters(in: .whitespaces), !platform.isEmpty else { return }
+        let value = String(platform.prefix(32))
+        let now = Clock.nowMicros()
+        let due = written.withLock { written in
+            if let last = written[uid], now - last < interval { return false }
+            if written.count >= 100_000 { written.removeAll(keepingCapacity: true) }
+            written[uid] = now
+            return true
+        }
+        if due { try? await users.recordPlatform(uid: uid, platform: value, now: now) }
+    }
 }

@@ -6,10 +6,11 @@ import OmiStorage
 /// issue) every conversation gets the deterministic minimum of §2.4, which is a pure function of the conversation.
 struct ConversationProcessor: Sendable {
     /// Processes from scratch: the deterministic summary, `discarded` only when there are no words, `completed`.
-    func process(_ record: inout ConversationRecord, now: Int64) {
+    /// `zone` is the user's time zone, in which a silent recording's title tells its time.
+    func process(_ record: inout ConversationRecord, now: Int64, zone: TimeZone) {
         let text = Self.transcriptText(record)
         var structured = StructuredRecord()
-        structured.title = Self.fallbackTitle(text: text, startedAt: record.startedAt)
+        structured.title = Self.fallbackTitle(text: text, startedAt: record.startedAt, zone: zone)
         record.structured = structured
         record.discarded = SearchText.terms(text).isEmpty
         record.status = "completed"
@@ -17,10 +18,10 @@ struct ConversationProcessor: Sendable {
     }
 
     /// Reprocessing without a model never downgrades an existing summary; it only fills an empty title (§3.11).
-    func reprocess(_ record: inout ConversationRecord, now: Int64) {
+    func reprocess(_ record: inout ConversationRecord, now: Int64, zone: TimeZone) {
         let text = Self.transcriptText(record)
         if record.structured.title.isEmpty {
-            record.structured.title = Self.fallbackTitle(text: text, startedAt: record.startedAt)
+            record.structured.title = Self.fallbackTitle(text: text, startedAt: record.startedAt, zone: zone)
         }
         if !SearchText.terms(text).isEmpty { record.discarded = false }
         record.status = "completed"
@@ -34,10 +35,10 @@ struct ConversationProcessor: Sendable {
     }
 
     /// The first sentence, cut to at most 60 characters on a word boundary; `Recording · h:mm AM/PM` when silent.
-    static func fallbackTitle(text: String, startedAt: Int64?) -> String {
+    static func fallbackTitle(text: String, startedAt: Int64?, zone: TimeZone) -> String {
         guard !text.isEmpty else {
             guard let startedAt else { return "Recording" }
-            return "Recording · " + clockTime(startedAt)
+            return "Recording · " + clockTime(startedAt, zone: zone)
         }
         var sentence = text
         if let end = text.firstIndex(where: { ".!?".contains($0) }) { sentence = String(text[...end]) }
@@ -48,12 +49,13 @@ struct ConversationProcessor: Sendable {
         return String(head[..<space]).trimmingCharacters(in: .whitespaces)
     }
 
-    /// `3:14 PM` in UTC (the user's zone is not known to this server yet).
-    static func clockTime(_ micros: Int64) -> String {
-        let text = Timestamp.format(micros: micros)
-        let hour = Int(text.dropFirst(11).prefix(2)) ?? 0
-        let minute = text.dropFirst(14).prefix(2)
+    /// `3:14 PM` in `zone`.
+    static func clockTime(_ micros: Int64, zone: TimeZone) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let c = calendar.dateComponents([.hour, .minute], from: Timestamp.date(micros: micros))
+        let (hour, minute) = (c.hour ?? 0, c.minute ?? 0)
         let twelve = hour % 12 == 0 ? 12 : hour % 12
-        return "\(twelve):\(minute) \(hour < 12 ? "AM" : "PM")"
+        return "\(twelve):\(minute < 10 ? "0" : "")\(minute) \(hour < 12 ? "AM" : "PM")"
     }
 }

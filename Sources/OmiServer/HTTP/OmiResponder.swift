@@ -149,4 +149,5 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
 extension HTTPField.Name {
     static let xRequestId = Self("X-Request-Id")!
     static let xDesktopRequestId = Self("X-Desktop-Request-ID")!
+    static let xAppPlatform = Self("X-App-Platform")!
 }

@@ -10,12 +10,13 @@ enum AccountMapping {
         "pt", "pt-BR", "pt-PT", "ja", "it", "nl",
     ]
 
-    /// IANA names only: Foundation also parses offsets such as `GMT+0530`, which are not zone names.
+    /// IANA names only: Foundation also parses offsets such as `GMT+0530`, which are not zone names. (Its list of
+    /// known identifiers is older than the zone database and lacks names such as `Asia/Kolkata`.)
     static func isZoneName(_ name: String) -> Bool {
-        zoneNames.contains(name) && TimeZone(identifier: name) != nil
+        let upper = name.uppercased()
+        let offset = ["GMT+", "GMT-", "UTC+", "UTC-"].contains { upper.hasPrefix($0) }
+        return !offset && TimeZone(identifier: name) != nil
     }
-
-    static let zoneNames = Set(TimeZone.knownTimeZoneIdentifiers).union(["UTC", "GMT", "Etc/UTC"])
 
     static func profile(_ s: AccountSettings) -> Wire.UserProfile {
         Wire.UserProfile(uid: s.uid, email: s.email, name: s.name, timeZone: s.timeZone,

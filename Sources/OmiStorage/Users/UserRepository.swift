@@ -44,6 +44,8 @@ public protocol UserRepository: Sendable {
     /// Creates the user's record if it does not exist yet, and fills `email` and `name` only while they are null.
     func ensureUser(uid: String, email: String?, name: String?, now: Int64) async throws
     func displayName(uid: String) async throws -> String?
+    /// Records the platform header of a request as the user's last-seen platform.
+    func recordPlatform(uid: String, platform: String, now: Int64) async throws
     /// The account record; a uid without one reads as a new record with every default.
     func settings(uid: String, now: Int64) async throws -> AccountSettings
     /// Read-modify-write under the user's lock, so concurrent writes to different settings both survive. An error
@@ -73,6 +75,14 @@ public struct SQLUserRepository: UserRepository {
     public func displayName(uid: String) async throws -> String? {
         try await database.withConnection { db in
             try await db.raw("SELECT name FROM users WHERE uid = \(bind: uid)").first()?.decode(column: "name", as: String?.self)
+        }
+    }
+
+    public func recordPlatform(uid: String, platform: String, now: Int64) async throws {
+        try await database.withConnection { db in
+            try await db.raw("""
+                UPDATE users SET last_platform = \(bind: platform), last_seen_at = \(bind: now) WHERE uid = \(bind: uid)
+                """).run()
         }
     }
 

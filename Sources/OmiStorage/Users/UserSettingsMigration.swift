@@ -27,6 +27,9 @@ extension Migrations {
         "ALTER TABLE users ADD COLUMN byok_active BOOLEAN",
         "ALTER TABLE users ADD COLUMN byok_fingerprints TEXT",
         "ALTER TABLE users ADD COLUMN byok_last_seen_at BIGINT",
+        // The platform of the user's last request (conventions.md §3, X-App-Platform), for operators' support.
+        "ALTER TABLE users ADD COLUMN last_platform TEXT",
+        "ALTER TABLE users ADD COLUMN last_seen_at BIGINT",
         """
         CREATE TABLE llm_usage (
             uid TEXT NOT NULL,
