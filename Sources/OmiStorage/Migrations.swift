@@ -103,6 +103,7 @@ public enum Migrations {
         knowledge,
         accounts,
         userSettings,
+        focus,
     ]
 }
 
