@@ -35,7 +35,8 @@ struct AccountDeletionTests {
             #expect(escaping.isEmpty, "tables without a uid column: \(escaping)")
             #expect(keyed.isSuperset(of: ["users", "chat_messages", "action_items", "staged_tasks", "conversations", "folders",
                                           "memories", "goals", "goal_history", "kg_nodes", "kg_edges", "task_shares",
-                                          "llm_usage", "people", "export_runs"]))
+                                          "llm_usage", "people", "export_runs", "focus_sessions", "advice",
+                                          "screen_activity"]))
         }
     }
 
@@ -71,6 +72,13 @@ struct AccountDeletionTests {
         try await ok(.patch, "/v1/users/ai-profile", #"{"profile_text":"Profile of \#(uid)"}"#)
         try await ok(.post, "/v1/users/me/llm-usage", #"{"input_tokens":10,"cost_usd":0.5,"account":"omi"}"#)
         try await ok(.post, "/v1/users/people", #"{"name":"Person of \#(uid)"}"#)
+        try await ok(.post, "/v1/focus-sessions", #"{"status":"distracted","app_or_site":"Site of \#(uid)","description":"d"}"#)
+        try await ok(.post, "/v1/advice", #"{"content":"Advice for \#(uid)"}"#)
+        let stamp = Timestamp.format(micros: Clock.nowMicros())
+        try await ok(.post, "/v1/screen-activity/sync", #"""
+            {"rows":[{"id":42,"timestamp":"\#(stamp)","appName":"Notes","ocrText":"Screen of \#(uid)","embedding":[0.5,-0.25],
+             "clientDeviceId":"macos_shared"}]}
+            """#)
         try await ok(.post, "/v1/users/me/byok-active", #"{"fingerprints":{"openai":"\#(String(repeating: "a", count: 64))"}}"#)
         return token
     }
@@ -85,7 +93,8 @@ struct AccountDeletionTests {
             let before = try await Self.counts(h, "user-a")
             for table in ["users", "chat_messages", "chat_sessions", "usage_events", "action_items", "staged_tasks",
                           "conversations", "folders", "memories", "goals", "goal_history", "kg_nodes", "kg_edges",
-                          "task_shares", "chat_shares", "chat_message_ratings", "llm_usage", "people"] {
+                          "task_shares", "chat_shares", "chat_message_ratings", "llm_usage", "people", "focus_sessions", "advice",
+                          "screen_activity"] {
                 #expect(before[table, default: 0] > 0, "\(table) was not populated")
             }
             var othersBefore = try await Self.counts(h, "user-b")

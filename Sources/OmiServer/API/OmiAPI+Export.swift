@@ -59,10 +59,16 @@ extension OmiAPI {
                 ]) }),
             ]),
             "llm_usage": .array(try await usage.dayRecords(uid: uid).map(Self.exportUsage)),
+            "focus_sessions": try Self.exportJSON(try await focus.list(uid: uid, from: nil, to: nil, limit: nil, offset: 0)
+                .map(FocusMapping.session)),
+            "advice": try Self.exportJSON(try await allAdvice(uid: uid).map(FocusMapping.advice)),
+            // Embeddings stay out: they are derived data, and large.
+            "screen_activity": try Self.exportJSON(try await allScreenRows(uid: uid)
+                .map { FocusMapping.screenRow($0, includeEmbedding: false) }),
         ]
-        // Domains whose storage arrives with later issues (focus, advice, screen activity, daily summaries, apps)
-        // export what this server holds for them today: nothing.
-        for key in ["focus_sessions", "advice", "screen_activity", "daily_summaries", "apps"] where document[key] == nil {
+        // Domains whose storage arrives with later issues (daily summaries, apps) export what this server holds for
+        // them today: nothing.
+        for key in ["daily_summaries", "apps"] where document[key] == nil {
             document[key] = .array([])
         }
         return .object(document)
@@ -146,6 +152,29 @@ extension OmiAPI {
             }
         }
         return all
+    }
+
+    /// Dismissed items too.
+    func allAdvice(uid: String) async throws -> [AdviceRecord] {
+        var all: [AdviceRecord] = []
+        while true {
+            let page = try await advices.list(uid: uid, category: nil, includeDismissed: true, limit: Self.exportPage,
+                                              offset: all.count)
+            all += page
+            if page.count < Self.exportPage { return all }
+        }
+    }
+
+    func allScreenRows(uid: String) async throws -> [ScreenRowRecord] {
+        var query = try screenQuery(date: nil)
+        query.limit = Self.exportPage
+        var all: [ScreenRowRecord] = []
+        while true {
+            query.offset = all.count
+            let page = try await screenActivity.list(uid: uid, query, now: Clock.nowMicros())
+            all += page
+            if page.count < Self.exportPage { return all }
+        }
     }
 
     func allStagedTasks(uid: String) async throws -> [StagedTaskRecord] {

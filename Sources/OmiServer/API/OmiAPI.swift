@@ -19,6 +19,9 @@ struct OmiAPI: APIProtocol {
     let memories: any MemoryRepository
     let goals: any GoalRepository
     let graph: any GraphRepository
+    let focus: any FocusRepository
+    let advices: any AdviceRepository
+    let screenActivity: any ScreenActivityRepository
     let accounts: any AccountRepository
     let fence: AccountFence
     let knownUsers: KnownUsers

@@ -62,6 +62,9 @@ public func buildApplication(
         memories: SQLMemoryRepository(database: dependencies.database),
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
+        focus: SQLFocusRepository(database: dependencies.database),
+        advices: SQLAdviceRepository(database: dependencies.database),
+        screenActivity: SQLScreenActivityRepository(database: dependencies.database),
         accounts: accounts, fence: fence, knownUsers: knownUsers, byok: byok,
         keyStore: dependencies.keyStore,
         text: ChatTextGenerator(model: dependencies.languageModel),
@@ -97,6 +100,9 @@ public func buildApplication(settings: Settings, logger: Logger) async throws ->
     let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger)
     var services: [any Service] = [DatabaseService(database: database)]
     if settings.firebaseProjectId != nil { services.append(KeyWarmUpService(keyStore: keyStore)) }
+    services.append(ScreenActivityRetentionService(
+        repository: SQLScreenActivityRepository(database: database),
+        retentionDays: settings.screenActivityRetentionDays, logger: logger))
     if settings.authDevMode {
         services.append(DevModeWarningService(logger: logger))
         if settings.hostIsExplicit && !["127.0.0.1", "::1", "localhost"].contains(settings.host) {

@@ -33,3 +33,25 @@ struct DevModeWarningService: Service {
         }
     }
 }
+
+/// Purges expired screen-activity rows (focus.md §2.7) at start and then every hour; reads already hide them, so a
+/// missed pass only delays the physical delete. Logs counts, never row content.
+struct ScreenActivityRetentionService: Service {
+    let repository: any ScreenActivityRepository
+    let retentionDays: Int
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let now = Clock.nowMicros()
+            let notBefore = retentionDays > 0 ? now - Int64(retentionDays) * 86_400_000_000 : nil
+            do {
+                let purged = try await repository.purgeExpired(now: now, notBefore: notBefore)
+                if purged > 0 { logger.info("purged expired screen activity", metadata: ["rows": "\(purged)"]) }
+            } catch {
+                logger.warning("screen activity purge failed; retrying in an hour")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
+        }
+    }
+}

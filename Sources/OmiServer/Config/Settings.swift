@@ -50,6 +50,10 @@ public struct Settings: Sendable {
     public var deepgramAPIKey: String?
     public var anthropicAPIKey: String?
     public var serveLegacyProviderKeys = false
+    /// Days a screen-activity row is kept after its capture; 0 keeps rows until account deletion (focus.md §2.7).
+    public var screenActivityRetentionDays = 30
+    /// `SCREEN_ACTIVITY_STORAGE=off` validates and discards uploads, for deployments that keep captures on the Mac.
+    public var screenActivityStorage = true
     /// HMAC key for stored BYOK fingerprints (users.md §13.1); plain fingerprints are stored without it.
     public var byokFingerprintPepper: String?
 
@@ -136,6 +140,15 @@ public struct Settings: Sendable {
         s.anthropicAPIKey = reader.string("ANTHROPIC_API_KEY")
         s.serveLegacyProviderKeys = reader.bool("SERVE_LEGACY_PROVIDER_KEYS") ?? s.serveLegacyProviderKeys
         s.byokFingerprintPepper = reader.string("BYOK_FINGERPRINT_PEPPER")
+        s.screenActivityRetentionDays = reader.int("SCREEN_ACTIVITY_RETENTION_DAYS", range: 0...36_500)
+            ?? s.screenActivityRetentionDays
+        if let storage = reader.string("SCREEN_ACTIVITY_STORAGE") {
+            switch storage.lowercased() {
+            case "on": s.screenActivityStorage = true
+            case "off": s.screenActivityStorage = false
+            default: reader.problems.append("SCREEN_ACTIVITY_STORAGE must be on or off")
+            }
+        }
         s.releaseTag = reader.string("RELEASE_TAG")
         s.releaseSha = reader.string("RELEASE_SHA")
         s.releaseChannel = reader.string("RELEASE_CHANNEL")

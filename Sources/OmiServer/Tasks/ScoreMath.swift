@@ -49,6 +49,11 @@ enum ScoreMath {
             guard let named = TimeZone(identifier: tz) else { throw DayError.invalidZone }
             zone = named
         }
+        return try day(date: date, zone: zone, now: now)
+    }
+
+    /// The day D of `date` (or today) in `zone`.
+    static func day(date: String?, zone: TimeZone, now: Date = Date()) throws -> Day {
         if let date {
             let parts = date.split(separator: "-").compactMap { Int64($0) }
             guard parts.count == 3, let days = Timestamp.days(year: parts[0], month: parts[1], day: parts[2]) else {
