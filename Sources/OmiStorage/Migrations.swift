@@ -104,6 +104,7 @@ public enum Migrations {
         accounts,
         userSettings,
         focus,
+        apps,
     ]
 }
 

@@ -53,6 +53,11 @@ public struct SQLAccountRepository: AccountRepository {
         let kind = database.kind
         try await database.transaction(lockKeys: ["account:\(uid)"]) { db in
             let tables = try await Self.userTables(db, kind: kind)
+            // Every user's enablements and reviews of this user's persona go with it (apps.md §5).
+            if let persona = try await db.raw("SELECT id FROM personas WHERE uid = \(bind: uid)").first()?
+                .decode(column: "id", as: String.self) {
+                try await SQLAppsRepository.removeUses(db, personaId: persona)
+            }
             // Other users' acceptances of this user's task shares go with the shares.
             try await db.raw("""
                 DELETE FROM task_share_acceptances WHERE token IN (SELECT token FROM task_shares WHERE uid = \(bind: uid))

@@ -49,6 +49,8 @@ public struct MemoryFilter: Sendable {
     public var includeDismissed = false
     /// Memories the user rejected are hidden everywhere but the account export.
     public var includeRejected = false
+    /// Only memories with this visibility (`public` feeds a persona, apps.md §8).
+    public var visibility: String?
     public var createdFrom: Int64?
     public var createdTo: Int64?
 

@@ -46,6 +46,7 @@ public struct SQLMemoryRepository: MemoryRepository {
         var q: SQLQueryString = "m.uid = \(bind: uid)"
         if !filter.includeRejected { q = q + " AND " + Self.notRejected }
         if let category = filter.category { q = q + " AND m.category = \(bind: category)" }
+        if let visibility = filter.visibility { q = q + " AND m.visibility = \(bind: visibility)" }
         for tag in filter.tags {
             // Tags are stored as a JSON array; a tag matches as its exact JSON string, LIKE wildcards escaped.
             let pattern = "%" + Self.escapeLike(Self.jsonString(tag)) + "%"
