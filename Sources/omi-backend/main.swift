@@ -10,7 +10,7 @@ struct OmiBackend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "omi-backend",
         abstract: "The Omi desktop backend: one server behind both of the desktop app's base URLs.",
-        subcommands: [Serve.self, Migrate.self, Token.self],
+        subcommands: [Serve.self, Migrate.self, Token.self, ValidateCatalog.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -91,5 +91,24 @@ struct Token: ParsableCommand {
 
     func run() {
         print("dev:\(uid)")
+    }
+}
+
+struct ValidateCatalog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate-catalog",
+        abstract: "Check an apps catalogue file (APPS_CATALOG_PATH) without starting the server.")
+
+    @Argument(help: "The catalogue JSON file.")
+    var path: String
+
+    func run() throws {
+        switch validateAppsCatalog(path: path) {
+        case .success(let summary):
+            print(summary)
+        case .failure(let problems):
+            FileHandle.standardError.write(Data("\(problems)\n".utf8))
+            throw ExitCode(65)
+        }
     }
 }

@@ -36,7 +36,7 @@ struct AccountDeletionTests {
             #expect(keyed.isSuperset(of: ["users", "chat_messages", "action_items", "staged_tasks", "conversations", "folders",
                                           "memories", "goals", "goal_history", "kg_nodes", "kg_edges", "task_shares",
                                           "llm_usage", "people", "export_runs", "focus_sessions", "advice",
-                                          "screen_activity"]))
+                                          "screen_activity", "personas", "app_enablements", "app_reviews"]))
         }
     }
 
@@ -79,6 +79,10 @@ struct AccountDeletionTests {
             {"rows":[{"id":42,"timestamp":"\#(stamp)","appName":"Notes","ocrText":"Screen of \#(uid)","embedding":[0.5,-0.25],
              "clientDeviceId":"macos_shared"}]}
             """#)
+        let persona = try #require(try await ok(.post, "/v1/personas", #"{"name":"Persona of \#(uid)"}"#).json["id"].string)
+        try await ok(.post, "/v1/apps/enable?app_id=\(persona)")
+        try await ok(.post, "/v1/apps/enable?app_id=meeting-notes")
+        try await ok(.post, "/v1/apps/review", #"{"app_id":"meeting-notes","score":5,"review":"Review of \#(uid)"}"#)
         try await ok(.post, "/v1/users/me/byok-active", #"{"fingerprints":{"openai":"\#(String(repeating: "a", count: 64))"}}"#)
         return token
     }
@@ -94,7 +98,7 @@ struct AccountDeletionTests {
             for table in ["users", "chat_messages", "chat_sessions", "usage_events", "action_items", "staged_tasks",
                           "conversations", "folders", "memories", "goals", "goal_history", "kg_nodes", "kg_edges",
                           "task_shares", "chat_shares", "chat_message_ratings", "llm_usage", "people", "focus_sessions", "advice",
-                          "screen_activity"] {
+                          "screen_activity", "personas", "app_enablements", "app_reviews"] {
                 #expect(before[table, default: 0] > 0, "\(table) was not populated")
             }
             var othersBefore = try await Self.counts(h, "user-b")

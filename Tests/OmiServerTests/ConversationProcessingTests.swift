@@ -388,6 +388,9 @@ struct ConversationProcessingTests {
             let inQuery = try await h.call(.post, "/v1/conversations/\(id)/reprocess?app_id=summarizer")
             #expect(inQuery.status == 404 && inQuery.detail == "App not found")
             #expect(try await S.get(h, id) == before)
+            // An app of the catalogue resolves (the built-in default has meeting-notes).
+            let known = try await h.call(.post, "/v1/conversations/\(id)/reprocess", json: #"{"app_id":"meeting-notes"}"#)
+            #expect(known.status == 200 && known.json["success"].bool == true)
         }
     }
 }

@@ -47,10 +47,11 @@ extension OmiAPI {
         let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
         let id = input.path.conversationId
+        // The app resolves through the catalogue and the caller's persona (apps.md §4.4).
+        let appKnown = try await appId.asyncMap { try await resolveApp($0, uid: user.uid) != nil } ?? true
         let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
             guard var record = try await tx.get(id) else { throw Self.conversationNotFound }
-            // No app catalogue is served yet (the apps issue), so every named app is unknown.
-            if appId != nil { throw APIError.notFound("App not found") }
+            if !appKnown { throw Self.appNotFound }
             processor.reprocess(&record, now: now, zone: zone)
             try await tx.save(record)
             return record

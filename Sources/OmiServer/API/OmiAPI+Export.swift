@@ -66,8 +66,11 @@ extension OmiAPI {
             "screen_activity": try Self.exportJSON(try await allScreenRows(uid: uid)
                 .map { FocusMapping.screenRow($0, includeEmbedding: false) }),
         ]
-        // Domains whose storage arrives with later issues (daily summaries, apps) export what this server holds for
-        // them today: nothing.
+        // The apps a user owns are at most their persona; catalogue apps belong to the operator.
+        if let persona = try await apps.persona(uid: uid) {
+            document["apps"] = .array([try Self.exportJSON(try await wirePersona(persona))])
+        }
+        // Daily summaries are produced by no route of this server yet: nothing to export.
         for key in ["daily_summaries", "apps"] where document[key] == nil {
             document[key] = .array([])
         }

@@ -19,6 +19,8 @@ struct OmiAPI: APIProtocol {
     let memories: any MemoryRepository
     let goals: any GoalRepository
     let graph: any GraphRepository
+    let catalog: AppCatalog
+    let apps: any AppsRepository
     let focus: any FocusRepository
     let advices: any AdviceRepository
     let screenActivity: any ScreenActivityRepository

@@ -45,6 +45,12 @@ public func buildApplication(
     let accounts = SQLAccountRepository(database: dependencies.database)
     let fence = AccountFence(accounts: accounts)
     let knownUsers = KnownUsers()
+    let catalog = try AppCatalog.load(path: settings.appsCatalogPath)
+    for warning in catalog.warnings { logger.warning("\(warning)") }
+    logger.info("apps catalog loaded", metadata: [
+        "apps": "\(catalog.apps.count)", "source": "\(settings.appsCatalogPath ?? "built-in default")",
+        "sha256": "\(catalog.digest ?? "-")",
+    ])
     let users = SQLUserRepository(database: dependencies.database)
     let byok = BYOKGate(users: users, pepper: settings.byokFingerprintPepper,
                         activeWindowSeconds: settings.byokHeartbeatTTLSeconds)
@@ -62,6 +68,8 @@ public func buildApplication(
         memories: SQLMemoryRepository(database: dependencies.database),
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
+        catalog: catalog,
+        apps: SQLAppsRepository(database: dependencies.database),
         focus: SQLFocusRepository(database: dependencies.database),
         advices: SQLAdviceRepository(database: dependencies.database),
         screenActivity: SQLScreenActivityRepository(database: dependencies.database),

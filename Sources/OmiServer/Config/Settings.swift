@@ -54,6 +54,8 @@ public struct Settings: Sendable {
     public var screenActivityRetentionDays = 30
     /// `SCREEN_ACTIVITY_STORAGE=off` validates and discards uploads, for deployments that keep captures on the Mac.
     public var screenActivityStorage = true
+    /// The operator's app catalogue (apps.md §4); the built-in default when unset.
+    public var appsCatalogPath: String?
     /// HMAC key for stored BYOK fingerprints (users.md §13.1); plain fingerprints are stored without it.
     public var byokFingerprintPepper: String?
 
@@ -140,6 +142,7 @@ public struct Settings: Sendable {
         s.anthropicAPIKey = reader.string("ANTHROPIC_API_KEY")
         s.serveLegacyProviderKeys = reader.bool("SERVE_LEGACY_PROVIDER_KEYS") ?? s.serveLegacyProviderKeys
         s.byokFingerprintPepper = reader.string("BYOK_FINGERPRINT_PEPPER")
+        s.appsCatalogPath = reader.string("APPS_CATALOG_PATH")
         s.screenActivityRetentionDays = reader.int("SCREEN_ACTIVITY_RETENTION_DAYS", range: 0...36_500)
             ?? s.screenActivityRetentionDays
         if let storage = reader.string("SCREEN_ACTIVITY_STORAGE") {

@@ -47,6 +47,12 @@ enum ErrorResponses {
     static func validationItem(for error: ServerError) -> ValidationError.Item {
         let queryNames = Set((error.request.path.flatMap { URLComponents(string: $0) }?.queryItems ?? []).map(\.name))
         guard let decoding = error.underlyingError as? DecodingError else {
+            // The runtime names a missing required parameter only in its message.
+            let text = "\(error.underlyingError) \(error.causeDescription)"
+            if let match = text.firstMatch(of: /Missing required query parameter named: ([A-Za-z0-9_.\-]+)/) {
+                return .init(type: "missing", loc: ["query", .key(String(match.1))], msg: "Field required", input: nil,
+                             ctx: nil)
+            }
             return .init(type: "value_error", loc: ["body"], msg: error.causeDescription, input: nil, ctx: nil)
         }
         func location(_ path: [any CodingKey]) -> [ValidationError.LocationPart] {

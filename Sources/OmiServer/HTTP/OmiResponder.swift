@@ -64,7 +64,9 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         return try await RequestValues.$legacyMount.withValue(legacy) {
             try await RequestValues.$path.withValue(path) {
                 try await RequestValues.$origin.withValue(origin) {
-                    try await router.respond(to: request, context: context)
+                    try await RequestValues.$rawQuery.withValue(query ?? "") {
+                        try await router.respond(to: request, context: context)
+                    }
                 }
             }
         }

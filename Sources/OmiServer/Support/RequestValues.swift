@@ -9,6 +9,19 @@ enum RequestValues {
     /// The normalised request path (mount prefix stripped) and the scheme and host the client used.
     @TaskLocal static var path = ""
     @TaskLocal static var origin = ""
+    /// The query string as sent, for the few parameters where `+` is a literal plus (apps.md §7.3).
+    @TaskLocal static var rawQuery = ""
+
+    /// A query value with percent-escapes decoded but `+` kept as a plus; nil when the name is absent.
+    static func literalQueryValue(_ name: String) -> String? {
+        for pair in rawQuery.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.first.map(String.init) == name else { continue }
+            let raw = parts.count > 1 ? String(parts[1]) : ""
+            return raw.removingPercentEncoding ?? raw
+        }
+        return nil
+    }
 
     /// The verified caller; the auth middleware guarantees one on every non-public operation.
     static func requireUser() throws -> AuthenticatedUser {
