@@ -117,14 +117,18 @@ extension OmiAPI {
         return try JSONDecoder().decode(Wire.JSONValue.self, from: encoder.encode(value))
     }
 
-    func allConversations(uid: String) async throws -> [ConversationRecord] {
-        var all: [ConversationRecord] = []
+    /// Reads pages of `exportPage` from `offset` 0 until a short page: every row, whatever the table's size.
+    static func everyPage<T>(_ fetch: (_ limit: Int, _ offset: Int) async throws -> [T]) async throws -> [T] {
+        var all: [T] = []
         while true {
-            let page = try await conversations.list(uid: uid, filter: ConversationFilter(), limit: Self.exportPage,
-                                                    offset: all.count)
+            let page = try await fetch(exportPage, all.count)
             all += page
-            if page.count < Self.exportPage { return all }
+            if page.count < exportPage { return all }
         }
+    }
+
+    func allConversations(uid: String) async throws -> [ConversationRecord] {
+        try await Self.everyPage { try await conversations.list(uid: uid, filter: ConversationFilter(), limit: $0, offset: $1) }
     }
 
     /// Dismissed and rejected memories too: it is the user's data.
@@ -132,12 +136,7 @@ extension OmiAPI {
         var filter = MemoryFilter()
         filter.includeDismissed = true
         filter.includeRejected = true
-        var all: [MemoryRecord] = []
-        while true {
-            let page = try await memories.list(uid: uid, filter: filter, limit: Self.exportPage, offset: all.count)
-            all += page
-            if page.count < Self.exportPage { return all }
-        }
+        return try await Self.everyPage { try await memories.list(uid: uid, filter: filter, limit: $0, offset: $1) }
     }
 
     /// Soft-deleted tasks too.
@@ -146,46 +145,29 @@ extension OmiAPI {
         for deleted in [false, true] {
             var filter = ActionItemFilter()
             filter.deleted = deleted
-            var offset = 0
-            while true {
-                let page = try await tasks.list(uid: uid, filter: filter, limit: Self.exportPage, offset: offset)
-                all += page.items
-                offset += page.items.count
-                if !page.hasMore || page.items.isEmpty { break }
-            }
+            all += try await Self.everyPage { try await tasks.list(uid: uid, filter: filter, limit: $0, offset: $1).items }
         }
         return all
     }
 
     /// Dismissed items too.
     func allAdvice(uid: String) async throws -> [AdviceRecord] {
-        var all: [AdviceRecord] = []
-        while true {
-            let page = try await advices.list(uid: uid, category: nil, includeDismissed: true, limit: Self.exportPage,
-                                              offset: all.count)
-            all += page
-            if page.count < Self.exportPage { return all }
+        try await Self.everyPage {
+            try await advices.list(uid: uid, category: nil, includeDismissed: true, limit: $0, offset: $1)
         }
     }
 
     func allScreenRows(uid: String) async throws -> [ScreenRowRecord] {
-        var query = try screenQuery(date: nil)
-        query.limit = Self.exportPage
-        var all: [ScreenRowRecord] = []
-        while true {
-            query.offset = all.count
-            let page = try await screenActivity.list(uid: uid, query, now: Clock.nowMicros())
-            all += page
-            if page.count < Self.exportPage { return all }
+        let base = try screenQuery(date: nil)
+        return try await Self.everyPage { limit, offset in
+            var query = base
+            query.limit = limit
+            query.offset = offset
+            return try await screenActivity.list(uid: uid, query, now: Clock.nowMicros())
         }
     }
 
     func allStagedTasks(uid: String) async throws -> [StagedTaskRecord] {
-        var all: [StagedTaskRecord] = []
-        while true {
-            let page = try await staged.list(uid: uid, limit: Self.exportPage, offset: all.count)
-            all += page.items
-            if !page.hasMore || page.items.isEmpty { return all }
-        }
+        try await Self.everyPage { try await staged.list(uid: uid, limit: $0, offset: $1).items }
     }
 }

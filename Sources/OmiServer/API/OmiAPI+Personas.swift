@@ -11,12 +11,7 @@ extension OmiAPI {
         var filter = MemoryFilter()
         filter.visibility = "public"
         filter.includeDismissed = true
-        var all: [MemoryRecord] = []
-        while true {
-            let page = try await memories.list(uid: uid, filter: filter, limit: 1000, offset: all.count)
-            all += page
-            if page.count < 1000 { break }
-        }
+        let all = try await Self.everyPage { try await memories.list(uid: uid, filter: filter, limit: $0, offset: $1) }
         return Array(all.sorted { $0.createdAt != $1.createdAt ? $0.createdAt > $1.createdAt : $0.id < $1.id }
             .prefix(PersonaPrompt.maxMemories))
     }
