@@ -3,7 +3,8 @@ import SQLKit
 
 /// Screen-activity rows (focus.md §2). Every call is scoped to one uid, except the retention purge.
 public protocol ScreenActivityRepository: Sendable {
-    /// Upserts a batch in one transaction: text fields replace, a row without an embedding keeps the stored one.
+    /// Upserts a batch (distinct keys) in one statement: text fields replace, a row without an embedding keeps the
+    /// stored one.
     func upsert(uid: String, _ rows: [ScreenRowRecord], now: Int64) async throws
     /// Rows not expired at `now`, by capture time then storage id.
     func list(uid: String, _ query: ScreenActivityQuery, now: Int64) async throws -> [ScreenRowRecord]
@@ -18,31 +19,40 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
 
     public func upsert(uid: String, _ rows: [ScreenRowRecord], now: Int64) async throws {
         guard !rows.isEmpty else { return }
-        try await database.transaction { db in
-            for r in rows {
-                let embedding = r.embedding.map(EmbeddingBytes.encode)
-                let expiresAt = r.retentionSeconds.map { r.capturedAt + $0 * 1_000_000 }
-                try await db.raw("""
-                    INSERT INTO screen_activity (uid, device_key, local_id, storage_id, captured_at, app_name, window_title,
-                        ocr_text, device_name, client_device_id, capture_eligible, account_generation, retention_seconds,
-                        expires_at, embedding, embedding_dim, created_at, updated_at)
-                    VALUES (\(bind: uid), \(bind: r.deviceKey), \(bind: r.localId), \(bind: r.storageId),
-                        \(bind: r.capturedAt), \(bind: r.appName), \(bind: r.windowTitle), \(bind: r.ocrText),
-                        \(bind: r.deviceName), \(bind: r.clientDeviceId), \(bind: r.captureEligible),
-                        \(bind: r.accountGeneration), \(bind: r.retentionSeconds), \(bind: expiresAt), \(bind: embedding),
-                        \(bind: r.embedding?.count), \(bind: now), \(bind: now))
-                    ON CONFLICT (uid, device_key, local_id) DO UPDATE SET
-                        captured_at = excluded.captured_at, app_name = excluded.app_name,
-                        window_title = excluded.window_title, ocr_text = excluded.ocr_text,
-                        device_name = excluded.device_name, capture_eligible = excluded.capture_eligible,
-                        account_generation = excluded.account_generation,
-                        retention_seconds = excluded.retention_seconds, expires_at = excluded.expires_at,
-                        embedding = COALESCE(excluded.embedding, screen_activity.embedding),
-                        embedding_dim = COALESCE(excluded.embedding_dim, screen_activity.embedding_dim),
-                        updated_at = excluded.updated_at
-                    """).run()
-            }
+        // One multi-row statement per batch: a batch is at most 100 rows (18 binds each), and the caller has already
+        // kept only the last occurrence of each key, so no row is touched twice by one statement.
+        var values: [SQLQueryString] = []
+        for r in rows {
+            let embedding = r.embedding.map(EmbeddingBytes.encode)
+            let expiresAt = r.retentionSeconds.map { r.capturedAt + $0 * 1_000_000 }
+            values.append("""
+                (\(bind: uid), \(bind: r.deviceKey), \(bind: r.localId), \(bind: r.storageId), \(bind: r.capturedAt),
+                 \(bind: r.appName), \(bind: r.windowTitle), \(bind: r.ocrText), \(bind: r.deviceName),
+                 \(bind: r.clientDeviceId), \(bind: r.captureEligible), \(bind: r.accountGeneration),
+                 \(bind: r.retentionSeconds), \(bind: expiresAt), \(bind: embedding), \(bind: r.embedding?.count),
+                 \(bind: now), \(bind: now))
+                """)
         }
+        var statement: SQLQueryString = """
+            INSERT INTO screen_activity (uid, device_key, local_id, storage_id, captured_at, app_name, window_title,
+                ocr_text, device_name, client_device_id, capture_eligible, account_generation, retention_seconds,
+                expires_at, embedding, embedding_dim, created_at, updated_at)
+            VALUES
+            """
+        for (index, tuple) in values.enumerated() { statement = statement + (index == 0 ? " " : ", ") + tuple }
+        statement = statement + """
+             ON CONFLICT (uid, device_key, local_id) DO UPDATE SET
+                captured_at = excluded.captured_at, app_name = excluded.app_name,
+                window_title = excluded.window_title, ocr_text = excluded.ocr_text,
+                device_name = excluded.device_name, capture_eligible = excluded.capture_eligible,
+                account_generation = excluded.account_generation,
+                retention_seconds = excluded.retention_seconds, expires_at = excluded.expires_at,
+                embedding = COALESCE(excluded.embedding, screen_activity.embedding),
+                embedding_dim = COALESCE(excluded.embedding_dim, screen_activity.embedding_dim),
+                updated_at = excluded.updated_at
+            """
+        let query = statement
+        try await database.transaction { db in try await db.raw(query).run() }
     }
 
     public func list(uid: String, _ query: ScreenActivityQuery, now: Int64) async throws -> [ScreenRowRecord] {
