@@ -105,6 +105,7 @@ public enum Migrations {
         userSettings,
         focus,
         apps,
+        platform,
     ]
 }
 

@@ -19,6 +19,7 @@ struct OmiAPI: APIProtocol {
     let memories: any MemoryRepository
     let goals: any GoalRepository
     let graph: any GraphRepository
+    let updatePolicy: any UpdatePolicyRepository
     let catalog: AppCatalog
     let apps: any AppsRepository
     let focus: any FocusRepository

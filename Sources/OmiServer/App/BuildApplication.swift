@@ -29,6 +29,7 @@ public let serverVersion = "0.1.0"
 let publicOperations: Set<String> = [
     "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
     "getSharedActionItems", "getSharedConversation", "paymentSuccessPage", "paymentCancelPage",
+    "getUpdatePolicy", "putUpdatePolicy",
     "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
 ]
 
@@ -68,6 +69,7 @@ public func buildApplication(
         memories: SQLMemoryRepository(database: dependencies.database),
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
+        updatePolicy: SQLUpdatePolicyRepository(database: dependencies.database),
         catalog: catalog,
         apps: SQLAppsRepository(database: dependencies.database),
         focus: SQLFocusRepository(database: dependencies.database),

@@ -59,6 +59,8 @@ public struct Settings: Sendable {
     /// HMAC key for stored BYOK fingerprints (users.md §13.1); plain fingerprints are stored without it.
     public var byokFingerprintPepper: String?
 
+    /// The admin secret of the release and update-policy routes (`X-Release-Secret`); unset refuses every admin call.
+    public var releaseSecret: String?
     public var releaseTag: String?
     public var releaseSha: String?
     public var releaseChannel: String?
@@ -151,6 +153,10 @@ public struct Settings: Sendable {
             case "off": s.screenActivityStorage = false
             default: reader.problems.append("SCREEN_ACTIVITY_STORAGE must be on or off")
             }
+        }
+        s.releaseSecret = reader.string("RELEASE_SECRET")
+        if let secret = s.releaseSecret, secret.count < 32 {
+            reader.problems.append("RELEASE_SECRET must be at least 32 characters")
         }
         s.releaseTag = reader.string("RELEASE_TAG")
         s.releaseSha = reader.string("RELEASE_SHA")
