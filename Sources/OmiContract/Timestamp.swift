@@ -22,6 +22,16 @@ public enum Timestamp {
 
     public static func format(_ date: Date) -> String { format(micros: micros(date)) }
 
+    /// Cut toward the past to whole milliseconds (never rounded).
+    public static func truncatedToMilliseconds(_ micros: Int64) -> Int64 {
+        micros - ((micros % 1000) + 1000) % 1000
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, the instant cut to milliseconds.
+    public static func formatMilliseconds(micros: Int64) -> String {
+        String(format(micros: truncatedToMilliseconds(micros)).dropLast(4)) + "Z"
+    }
+
     /// Parses an instant in any accepted form; nil for anything else.
     public static func parseMicros(_ text: String) -> Int64? {
         let b = Array(text.utf8)

@@ -43,7 +43,7 @@ extension OmiAPI {
         try v.check()
         let now = Clock.nowMicros()
         // Millisecond precision is what the desktop writes and what it is answered with.
-        let stamp = (generatedAt ?? now) - (((generatedAt ?? now) % 1000) + 1000) % 1000
+        let stamp = Timestamp.truncatedToMilliseconds(generatedAt ?? now)
         let record = try await modifySettings(user) { s in
             s.aiProfileText = body.profileText ?? s.aiProfileText ?? ""
             s.aiProfileGeneratedAt = generatedAt == nil ? (s.aiProfileGeneratedAt ?? stamp) : stamp

@@ -25,7 +25,7 @@ extension OmiAPI {
             }
             let device = row.clientDeviceId.flatMap { $0.isEmpty ? nil : $0 } ?? ""
             let record = ScreenRowRecord(
-                deviceKey: device, localId: row.id, capturedAt: FocusMapping.truncatedToMilliseconds(captured),
+                deviceKey: device, localId: row.id, capturedAt: Timestamp.truncatedToMilliseconds(captured),
                 appName: row.appName ?? "", windowTitle: row.windowTitle ?? "",
                 ocrText: String(String.UnicodeScalarView((row.ocrText ?? "").unicodeScalars.prefix(1000))),
                 deviceName: row.deviceName.flatMap { $0.isEmpty ? nil : $0 },
@@ -122,8 +122,8 @@ struct ScreenActivitySummary {
             let app = apps[name]!
             object[name] = .object([
                 "count": .int(Int64(app.count)),
-                "first_seen": .string(FocusMapping.milliseconds(app.first)),
-                "last_seen": .string(FocusMapping.milliseconds(app.last)),
+                "first_seen": .string(Timestamp.formatMilliseconds(micros: app.first)),
+                "last_seen": .string(Timestamp.formatMilliseconds(micros: app.last)),
                 "window_titles": .array(app.titles.map(Wire.JSONValue.string)),
             ])
         }
@@ -134,8 +134,8 @@ struct ScreenActivitySummary {
                 "source": .string("synced_screen_activity"),
                 "row_limit": .int(Int64(OmiAPI.summaryRowLimit)),
                 "truncated": .bool(truncated),
-                "first_observed_at": rows.first.map { .string(FocusMapping.milliseconds($0.capturedAt)) } ?? .null,
-                "last_observed_at": rows.last.map { .string(FocusMapping.milliseconds($0.capturedAt)) } ?? .null,
+                "first_observed_at": rows.first.map { .string(Timestamp.formatMilliseconds(micros: $0.capturedAt)) } ?? .null,
+                "last_observed_at": rows.last.map { .string(Timestamp.formatMilliseconds(micros: $0.capturedAt)) } ?? .null,
                 "capture_completeness": .string("unknown"),
             ]),
         ])

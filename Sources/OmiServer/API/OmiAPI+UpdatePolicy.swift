@@ -37,7 +37,7 @@ extension OmiAPI {
         v.length(body.title, max: 120, at: ["body", "title"])
         v.length(body.message, max: 500, at: ["body", "message"])
         v.length(body.ctaText, min: 1, max: 40, at: ["body", "cta_text"])
-        v.pattern(body.downloadUrl, UpdatePolicyRules.isHTTPURL, description: "an http or https URL",
+        v.pattern(body.downloadUrl, HTTPURL.isValid, description: "an http or https URL",
                   at: ["body", "download_url"])
         try v.check()
         var record: [String: Wire.JSONValue] = [

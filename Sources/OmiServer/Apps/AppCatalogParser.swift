@@ -81,7 +81,7 @@ struct AppCatalogParser {
         app.description = string(e, "description", at) ?? ""
         if app.description.unicodeScalars.count > 2000 { fail(at, "description", "at most 2000 characters") }
         app.image = string(e, "image", at) ?? ""
-        if !app.image.isEmpty, !(Self.isHTTPURL(app.image) && app.image.count <= 2048) {
+        if !app.image.isEmpty, !(HTTPURL.isValid(app.image) && app.image.count <= 2048) {
             fail(at, "image", "must be an absolute http(s) URL of at most 2048 characters")
         }
         app.author = string(e, "author", at) ?? ""
@@ -194,11 +194,6 @@ struct AppCatalogParser {
             scopes.append(scope)
         }
         return scopes
-    }
-
-    static func isHTTPURL(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
-        return scheme == "http" || scheme == "https"
     }
 
     /// Ends in `Z` or a numeric offset: a naive datetime is refused.

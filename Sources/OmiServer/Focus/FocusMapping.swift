@@ -28,22 +28,12 @@ enum FocusMapping {
 
     static func screenRow(_ r: ScreenRowRecord, includeEmbedding: Bool) -> Wire.ScreenActivityRow {
         var row = Wire.ScreenActivityRow(
-            id: r.storageId, timestamp: milliseconds(r.capturedAt), appName: r.appName, windowTitle: r.windowTitle,
+            id: r.storageId, timestamp: Timestamp.formatMilliseconds(micros: r.capturedAt), appName: r.appName, windowTitle: r.windowTitle,
             ocrText: r.ocrText, localScreenshotId: "\(r.localId)", captureEligible: r.captureEligible,
             accountGeneration: r.accountGeneration, deviceName: r.deviceName, clientDeviceId: r.clientDeviceId,
             deviceRetentionSeconds: r.retentionSeconds, embedding: r.embedding)
         row.embeddingIncluded = includeEmbedding
         return row
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` of an instant already cut to milliseconds.
-    static func milliseconds(_ micros: Int64) -> String {
-        String(Timestamp.format(micros: micros).dropLast(4)) + "Z"
-    }
-
-    /// Cut to milliseconds toward the past, as focus.md §2.1 asks (never rounded).
-    static func truncatedToMilliseconds(_ micros: Int64) -> Int64 {
-        micros - ((micros % 1000) + 1000) % 1000
     }
 
     /// A `YYYY-MM-DD` query that must be a real date; nil when absent.

@@ -16,7 +16,7 @@ enum UpdatePolicyRules {
         }
         func integer(_ key: String) -> Int64? { if case .int(let i)? = o[key] { i } else { nil } }
         func flag(_ key: String) -> Bool? { if case .bool(let b)? = o[key] { b } else { nil } }
-        var p = Wire.UpdatePolicy(downloadUrl: text("download_url").flatMap { isHTTPURL($0) ? $0 : nil } ?? defaultURL)
+        var p = Wire.UpdatePolicy(downloadUrl: text("download_url").flatMap { HTTPURL.isValid($0) ? $0 : nil } ?? defaultURL)
         p.id = text("id") ?? "current"
         p.active = flag("active") ?? false
         p.severity = text("severity").flatMap { severities.contains($0) ? $0 : nil } ?? "none"
@@ -38,11 +38,6 @@ enum UpdatePolicyRules {
         if !p.platforms.isEmpty && !p.platforms.contains(platform) { return false }
         if let build = currentBuild, let maximum = p.maximumBuildNumber, Int64(build) > maximum { return false }
         return true
-    }
-
-    static func isHTTPURL(_ text: String) -> Bool {
-        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), url.host != nil else { return false }
-        return scheme == "http" || scheme == "https"
     }
 
     /// The admin check of platform.md §0: `X-Release-Secret` against `RELEASE_SECRET`, in constant time (both sides

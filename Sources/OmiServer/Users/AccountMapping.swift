@@ -51,14 +51,8 @@ enum AccountMapping {
     /// nil when no profile text was ever stored (users.md §10.1).
     static func aiProfile(_ s: AccountSettings) -> Wire.AIProfile? {
         guard let text = s.aiProfileText else { return nil }
-        return Wire.AIProfile(profileText: text, generatedAt: millisecondTimestamp(s.aiProfileGeneratedAt ?? s.createdAt),
+        return Wire.AIProfile(profileText: text, generatedAt: Timestamp.formatMilliseconds(micros: s.aiProfileGeneratedAt ?? s.createdAt),
                               dataSourcesUsed: s.aiProfileSources ?? 0)
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SS.fffZ`.
-    static func millisecondTimestamp(_ micros: Int64) -> String {
-        let full = Timestamp.format(micros: micros - ((micros % 1000) + 1000) % 1000)
-        return String(full.dropLast(4)) + "Z"
     }
 
     /// No route of this server stores voice samples, so `speech_samples` is empty in both of its forms (download
