@@ -60,7 +60,9 @@ public final class Database: Sendable {
             }
         case .postgres(let url):
             threadPool = nil
-            let configuration = try SQLPostgresConfiguration(url: url)
+            var configuration = try SQLPostgresConfiguration(url: url)
+            // Opening a connection may take as long as waiting for one: a busy server on few cores accepts slowly.
+            configuration.coreConfiguration.options.connectTimeout = connectionWait
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let perLoop = max(1, (maxConnections ?? 8) / max(1, System.coreCount))
             backend = Pooled(pool: EventLoopGroupConnectionPool(

@@ -42,8 +42,15 @@ func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) asyn
             throw TestDatabaseError.postgresNotConfigured
         }
         let name = "omi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let admin = try Database(.postgres(url: adminURL), logger: logger, maxConnections: 1)
-        try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        let admin = try Database(.postgres(url: adminURL), logger: logger, maxConnections: 1,
+                                 connectionWait: .seconds(120))
+        do {
+            try await admin.withConnection { db in try await db.raw("CREATE DATABASE \(unsafeRaw: name)").run() }
+        } catch {
+            // A pool must be shut down before it is released, even when its first connection failed.
+            await admin.shutdown()
+            throw error
+        }
         // A small pool per test, and patience: the whole suite runs at once against one server on two cores.
         let database = try Database(.postgres(url: TestURLs.replacingDatabase(in: adminURL, with: name)), logger: logger,
                                     maxConnections: 4, connectionWait: .seconds(120))
