@@ -42,6 +42,11 @@ extension Wire {
             return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
         }
 
+        /// The JSON value an encodable type writes, for embedding typed bodies in untyped ones.
+        public init<T: Encodable>(encoding value: T) throws {
+            self = try JSONDecoder().decode(JSONValue.self, from: JSONEncoder().encode(value))
+        }
+
         public init?(jsonText: String) {
             guard let value = try? JSONDecoder().decode(JSONValue.self, from: Data(jsonText.utf8)) else { return nil }
             self = value

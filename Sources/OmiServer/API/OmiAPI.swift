@@ -20,6 +20,8 @@ struct OmiAPI: APIProtocol {
     let goals: any GoalRepository
     let graph: any GraphRepository
     let updatePolicy: any UpdatePolicyRepository
+    let releases: any ReleaseRepository
+    let releaseCache: ReleaseCache
     let catalog: AppCatalog
     let apps: any AppsRepository
     let focus: any FocusRepository

@@ -29,8 +29,16 @@ public let serverVersion = "0.1.0"
 let publicOperations: Set<String> = [
     "root", "rootHead", "health", "healthHead", "ready", "readyHead", "metrics", "openapiDocument", "getSharedMessages",
     "getSharedActionItems", "getSharedConversation", "paymentSuccessPage", "paymentCancelPage",
-    "getUpdatePolicy", "putUpdatePolicy",
+    "getUpdatePolicy", "putUpdatePolicy", "getAppcast", "getLegacyAppcast", "downloadLatest", "downloadBeta",
+    "downloadWindows", "downloadLegacy", "getLatestUpdate", "registerRelease", "listReleases", "getRelease", "getChannels",
+    "promoteChannel", "clearReleaseCache",
     "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
+]
+
+/// The operator routes behind `X-Release-Secret` (platform.md §0), checked before the request body is read.
+let adminOperations: Set<String> = [
+    "putUpdatePolicy", "registerRelease", "listReleases", "getRelease", "getChannels", "promoteChannel",
+    "clearReleaseCache",
 ]
 
 /// Builds the application over the given dependencies; the caller owns their lifecycle.
@@ -70,6 +78,7 @@ public func buildApplication(
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
         updatePolicy: SQLUpdatePolicyRepository(database: dependencies.database),
+        releases: SQLReleaseRepository(database: dependencies.database), releaseCache: ReleaseCache(),
         catalog: catalog,
         apps: SQLAppsRepository(database: dependencies.database),
         focus: SQLFocusRepository(database: dependencies.database),
@@ -86,7 +95,8 @@ public func buildApplication(
     let auth = AuthMiddleware(authenticator: authenticator, users: users, publicOperations: publicOperations,
                               fence: fence, knownUsers: knownUsers, byok: byok)
     try api.registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: .omi,
-                             middlewares: [auth, LiteralHeaderMiddleware()])
+                             middlewares: [AdminSecretMiddleware(operations: adminOperations, secret: settings.releaseSecret), auth,
+                                           LiteralHeaderMiddleware()])
     let responder = OmiResponder(
         router: router.buildResponder(), routes: routes, settings: settings,
         limits: BodyLimits(maxRequestBytes: settings.maxRequestBytes),

@@ -8,6 +8,8 @@ public struct APIError: Error, Sendable {
     public var headers: HTTPFields
     /// A structured `detail` for the few documented errors that carry an object; replaces `detail` in the body.
     public var detailObject: Wire.JSONValue?
+    /// Keys sent beside `detail`, for the documented errors that carry more (a pointer with its 409).
+    public var extra: [String: Wire.JSONValue] = [:]
 
     public init(_ status: HTTPResponse.Status, _ detail: String, headers: HTTPFields = [:]) {
         self.status = status

@@ -13,6 +13,10 @@ enum ErrorResponses {
             if let object = error.detailObject {
                 return json(error.status, ["detail": object], headers: error.headers)
             }
+            if !error.extra.isEmpty {
+                return json(error.status, error.extra.merging(["detail": .string(error.detail)]) { $1 },
+                            headers: error.headers)
+            }
             return json(error.status, DetailBody(detail: error.detail), headers: error.headers)
         case let error as ValidationError:
             return json(.unprocessableContent, ValidationBody(items: error.items))

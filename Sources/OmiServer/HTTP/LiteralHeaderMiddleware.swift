@@ -2,10 +2,10 @@ import HTTPTypes
 import OpenAPIRuntime
 
 /// The generated server percent-encodes every response header value (OpenAPI "simple" style), which turns
-/// `attachment; filename="omi-export.json"` into an escaped string no browser reads. Headers whose value is a
-/// structured HTTP field, not a URI parameter, are sent as the handler wrote them.
+/// `attachment; filename="omi-export.json"`, `max-age=300` and redirect URLs into escaped strings no client reads.
+/// Headers whose value is a structured HTTP field, not a URI parameter, are sent as the handler wrote them.
 struct LiteralHeaderMiddleware: ServerMiddleware {
-    static let literal: [HTTPField.Name] = [.contentDisposition]
+    static let literal: [HTTPField.Name] = [.contentDisposition, .cacheControl, .location]
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,

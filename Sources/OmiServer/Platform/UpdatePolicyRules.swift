@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import OmiContract
 
@@ -38,13 +37,5 @@ enum UpdatePolicyRules {
         if !p.platforms.isEmpty && !p.platforms.contains(platform) { return false }
         if let build = currentBuild, let maximum = p.maximumBuildNumber, Int64(build) > maximum { return false }
         return true
-    }
-
-    /// The admin check of platform.md §0: `X-Release-Secret` against `RELEASE_SECRET`, in constant time (both sides
-    /// hashed first, so neither length leaks); every call fails while the setting is unset.
-    static func checkAdmin(_ header: String?, secret: String?) throws {
-        guard let secret, !secret.isEmpty, let header,
-              constantTimeEqual(Array(SHA256.hash(data: Data(header.utf8))), Array(SHA256.hash(data: Data(secret.utf8))))
-        else { throw APIError(.unauthorized, "Invalid or missing X-Release-Secret header") }
     }
 }
