@@ -8,9 +8,10 @@ import Testing
 @Suite("Account deletion (users.md §15)")
 struct AccountDeletionTests {
     /// Tables that hold no per-user rows, or only rows another table's deletion removes. `update_policy` is the
-    /// operator's one banner record.
+    /// operator's one banner record; the release tables hold the operator's manifests and channel pointers.
     static func exempt(_ table: String) -> Bool {
-        ["schema_migrations", "account_tombstones", "update_policy"].contains(table) || table.hasPrefix("sqlite_")
+        ["schema_migrations", "account_tombstones", "update_policy", "release_manifests", "channel_pointers",
+         "channel_history"].contains(table) || table.hasPrefix("sqlite_")
             || table.contains("_fts")
     }
 
