@@ -43,6 +43,10 @@ struct ReleaseAdminTests {
                 }
             }
             #expect(try await Self.releaseCount(h) == 0)
+            // The Python backend's `secret_key` header is accepted as well.
+            let legacy = try await h.call(.get, "/v2/desktop/channels?platform=macos", as: nil,
+                                          headers: [HTTPField.Name("secret_key")!: S.secret])
+            #expect(legacy.status == 200)
         }
         // With RELEASE_SECRET unset every admin call fails, whatever header is sent.
         try await TestHarness.run(engine) { h in

@@ -26,7 +26,8 @@ extension OmiAPI {
     /// Ready when the database answers within 2 s and the schema is migrated, and signing keys are usable.
     func readiness() async -> (ready: Bool, body: Components.Schemas.ReadyStatus) {
         let kind = Components.Schemas.ReadyStatus.DatabasePayload.KindPayload(rawValue: database.kind.rawValue)!
-        var dbStatus = Components.Schemas.ReadyStatus.DatabasePayload(status: .ready, kind: kind)
+        var dbStatus = Components.Schemas.ReadyStatus.DatabasePayload(
+            status: .ready, kind: kind, backend: database.kind == .sqlite ? .sqlite : .postgresql)
         switch await schemaProbe() {
         case .failed: dbStatus.status = .unavailable; dbStatus.failureClass = .transport
         case .version(let version):

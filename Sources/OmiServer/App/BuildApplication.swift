@@ -32,7 +32,10 @@ let publicOperations: Set<String> = [
     "getUpdatePolicy", "putUpdatePolicy", "getAppcast", "getLegacyAppcast", "downloadLatest", "downloadBeta",
     "downloadWindows", "downloadLegacy", "getLatestUpdate", "registerRelease", "listReleases", "getRelease", "getChannels",
     "promoteChannel", "clearReleaseCache",
-    "deepgramListen", "deepgramStreamGet", "deepgramStreamPost",
+    "deepgramListen", "deepgramStreamGet", "deepgramStreamPost", "retiredReleaseRegistry", "retiredReleasePromote",
+    "retiredSentryWebhook", "retiredSentryPoll", "reserveBetaCandidate", "promoteQualifiedBeta", "setBetaAdmission",
+    "betaBreakglass", "publishPreview", "getPreview", "delistPreview", "getPreviewAtSource", "getLocalASRManifest",
+    "getCrispUnread", "appleDomainAssociation",
 ]
 
 /// The operator routes behind `X-Release-Secret` (platform.md §0), checked before the request body is read.

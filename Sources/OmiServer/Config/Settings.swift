@@ -61,6 +61,8 @@ public struct Settings: Sendable {
 
     /// The admin secret of the release and update-policy routes (`X-Release-Secret`); unset refuses every admin call.
     public var releaseSecret: String?
+    /// The body of `/.well-known/apple-developer-domain-association.txt` (platform.md §4.3); empty when unset.
+    public var appleDomainAssociation: String?
     public var releaseTag: String?
     public var releaseSha: String?
     public var releaseChannel: String?
@@ -158,6 +160,7 @@ public struct Settings: Sendable {
         if let secret = s.releaseSecret, secret.count < 32 {
             reader.problems.append("RELEASE_SECRET must be at least 32 characters")
         }
+        s.appleDomainAssociation = reader.string("APPLE_DOMAIN_ASSOCIATION")
         s.releaseTag = reader.string("RELEASE_TAG")
         s.releaseSha = reader.string("RELEASE_SHA")
         s.releaseChannel = reader.string("RELEASE_CHANNEL")
