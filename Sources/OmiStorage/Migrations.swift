@@ -106,6 +106,7 @@ public enum Migrations {
         focus,
         apps,
         platform,
+        agentVM,
     ]
 }
 
