@@ -107,6 +107,7 @@ public enum Migrations {
         apps,
         platform,
         releases,
+        agentVM,
         meters,
     ]
 }

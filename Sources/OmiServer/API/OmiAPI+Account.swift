@@ -11,6 +11,8 @@ extension OmiAPI {
         v.length(body?.reason, max: 200, at: ["body", "reason"])
         v.length(body?.reasonDetails, max: 2000, at: ["body", "reason_details"])
         try v.check()
+        // The instance goes before its record, best effort: the wipe below removes the record either way.
+        if agentVM.enabled, let vm = try? await agentVMs.get(uid: user.uid) { await agentVM.deleteInstance(of: vm) }
         let tombstone: TombstoneRecord
         do {
             tombstone = try await accounts.deleteAccount(uid: user.uid, now: Clock.nowMicros(), reason: body?.reason,

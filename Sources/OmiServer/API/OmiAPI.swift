@@ -35,4 +35,8 @@ struct OmiAPI: APIProtocol {
     let text: ChatTextGenerator
     let rateLimiter: RateLimiter
     let metrics: HTTPMetrics
+    let entitlements: Entitlements
+    let agentVMs: any AgentVMRepository
+    let agentVM: AgentVMManager
+    let agentVMKeepaliveClient: AgentVMKeepalive
 }

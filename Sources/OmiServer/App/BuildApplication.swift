@@ -13,13 +13,17 @@ public struct AppDependencies: Sendable {
     public var keyStore: SigningKeyStore
     public var languageModel: (any LanguageModel)?
     public var metrics: PrometheusCollectorRegistry
+    /// The agent VM background jobs; run as one of the application's services.
+    public var agentVMJobs: AgentVMJobs
 
     public init(database: Database, keyStore: SigningKeyStore, languageModel: (any LanguageModel)? = nil,
-                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+                metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+                agentVMJobs: AgentVMJobs = AgentVMJobs()) {
         self.database = database
         self.keyStore = keyStore
         self.languageModel = languageModel
         self.metrics = metrics
+        self.agentVMJobs = agentVMJobs
     }
 }
 
@@ -66,6 +70,10 @@ public func buildApplication(
     let users = SQLUserRepository(database: dependencies.database)
     let byok = BYOKGate(users: users, pepper: settings.byokFingerprintPepper,
                         activeWindowSeconds: settings.byokHeartbeatTTLSeconds)
+    let agentVMs = SQLAgentVMRepository(database: dependencies.database)
+    let agentVM = AgentVMManager(
+        repository: agentVMs, provisioner: try makeAgentVMProvisioner(settings.agentVM, logger: logger),
+        jobs: dependencies.agentVMJobs, zone: settings.agentVM.zone, timings: settings.agentVM.timings, logger: logger)
     let api = OmiAPI(
         settings: settings, database: dependencies.database,
         chat: SQLChatRepository(database: dependencies.database),
@@ -91,7 +99,12 @@ public func buildApplication(
         keyStore: dependencies.keyStore,
         text: ChatTextGenerator(model: dependencies.languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
-        metrics: HTTPMetrics(registry: dependencies.metrics))
+        metrics: HTTPMetrics(registry: dependencies.metrics),
+        entitlements: Entitlements(settings: settings, users: users, byok: byok),
+        agentVMs: agentVMs, agentVM: agentVM,
+        agentVMKeepaliveClient: AgentVMKeepalive(
+            client: .shared, scheme: settings.agentVM.pingScheme, port: settings.agentVM.pingPort,
+            timeout: settings.agentVM.timings.pingTimeout))
 
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
@@ -107,7 +120,8 @@ public func buildApplication(
     return Application(
         responder: responder,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "omi-backend"),
-        services: services,
+        // After the caller's services, so graceful shutdown stops the jobs before the database closes.
+        services: services + [dependencies.agentVMJobs],
         logger: logger)
 }
 

@@ -69,6 +69,9 @@ public struct Settings: Sendable {
     public var backendReleaseChannel: String?
     public var backendReleaseSha: String?
 
+    /// The per-user agent VM and its provisioner (platform.md §2).
+    public var agentVM = AgentVMSettings()
+
     /// Whether `HOST` was set explicitly (development mode warns when it is not loopback).
     public var hostIsExplicit = false
 
@@ -166,6 +169,7 @@ public struct Settings: Sendable {
         s.releaseChannel = reader.string("RELEASE_CHANNEL")
         s.backendReleaseChannel = reader.string("BACKEND_RELEASE_CHANNEL")
         s.backendReleaseSha = reader.string("BACKEND_RELEASE_SHA")
+        s.agentVM = AgentVMSettings.read(&reader)
         if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
         return s
     }

@@ -16,6 +16,8 @@ struct TestHarness: Sendable {
     let keySetId: String
     /// The key store's clock, which tests move forward to get past its refetch throttle.
     let keyClock: TestClock
+    /// The agent VM background jobs of this server, so tests can wait for a create or start to finish.
+    let agentVMJobs: AgentVMJobs
 
     static let defaultUser = "user-a"
 
@@ -39,12 +41,15 @@ struct TestHarness: Sendable {
             // The whole suite starts at once on two cores; a key fetch may wait far longer than in production.
             let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger, now: { keyClock.now() },
                                            fetchTimeout: .seconds(120))
+            let agentVMJobs = AgentVMJobs()
             let app = try buildApplication(
                 settings: settings,
-                dependencies: AppDependencies(database: database, keyStore: keyStore, languageModel: languageModel),
+                dependencies: AppDependencies(database: database, keyStore: keyStore, languageModel: languageModel,
+                                              agentVMJobs: agentVMJobs),
                 logger: logger)
             try await app.test(.router) { client in
-                try await body(TestHarness(client: client, database: database, keySetId: id, keyClock: keyClock))
+                try await body(TestHarness(client: client, database: database, keySetId: id, keyClock: keyClock,
+                                           agentVMJobs: agentVMJobs))
             }
         }
     }
