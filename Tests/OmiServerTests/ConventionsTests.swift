@@ -24,9 +24,18 @@ struct ConventionsTests {
     }
 
     @Test(arguments: TestEngine.available)
+    func aStorageFailureBeforeTheHandlerIsAServerErrorNotAValidationError(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            try await h.database.withConnection { db in try await db.raw("DROP TABLE account_tombstones").run() }
+            let r = try await h.call(.get, "/v2/chat-sessions", as: "fresh-user")
+            #expect(r.status == 500 && r.detail == "Internal server error", "\(r.status) \(r.text)")
+        }
+    }
+
+    @Test(arguments: TestEngine.available)
     func unknownRoutesAndMethodsAnswerBeforeAuth(engine: TestEngine) async throws {
         try await TestHarness.run(engine) { h async throws in
-            let missing = try await h.call(.get, "/v1/agent/vm-status", as: nil)
+            let missing = try await h.call(.get, "/v1/no-such-route", as: nil)
             #expect(missing.status == 404 && missing.text == #"{"detail":"Not Found"}"#)
             let wrong = try await h.call(.put, "/v2/chat-sessions", as: nil)
             #expect(wrong.status == 405 && wrong.detail == "Method Not Allowed")

@@ -38,7 +38,9 @@ enum ErrorResponses {
         if underlying is APIError || underlying is ValidationError {
             return response(for: underlying, logger: logger)
         }
-        if error.operationInput == nil {
+        // No decoded input means the request failed to decode, unless a middleware (authentication, a storage
+        // read on its way) threw before the handler: that is the server's fault, not the caller's.
+        if error.operationInput == nil && !error.causeDescription.hasPrefix("Middleware of type") {
             return json(.unprocessableContent, ValidationBody(items: [validationItem(for: error)]))
         }
         logger.error("handler failed", metadata: [

@@ -41,6 +41,9 @@ func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) asyn
         guard let adminURL = ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"] else {
             throw TestDatabaseError.postgresNotConfigured
         }
+        // Every test starts at once; bounding the live databases bounds the server's connections (about five each).
+        await PostgresSlots.shared.acquire()
+        defer { Task { await PostgresSlots.shared.release() } }
         let name = "omi_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let admin = try Database(.postgres(url: adminURL), logger: logger, maxConnections: 1,
                                  connectionWait: .seconds(120))
@@ -77,6 +80,29 @@ enum TestURLs {
         var components = URLComponents(string: url)!
         components.path = "/" + name
         return components.string!
+    }
+}
+
+/// At most `limit` PostgreSQL test databases at a time, so the suite never exceeds the server's max_connections.
+actor PostgresSlots {
+    static let shared = PostgresSlots(limit: 96)
+    let limit: Int
+    private var used = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(limit: Int) { self.limit = limit }
+
+    func acquire() async {
+        if used < limit {
+            used += 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    /// Hands the slot straight to the next waiter, or frees it.
+    func release() {
+        if waiting.isEmpty { used -= 1 } else { waiting.removeFirst().resume() }
     }
 }
 
