@@ -36,6 +36,8 @@ struct OmiAPI: APIProtocol {
     let rateLimiter: RateLimiter
     let metrics: HTTPMetrics
     let entitlements: Entitlements
+    /// Admitted server-paid provider calls, for the per-user limits of the proxies (platform.md §0).
+    let meters: any MeterRepository
     let agentVMs: any AgentVMRepository
     let agentVM: AgentVMManager
     let agentVMKeepaliveClient: AgentVMKeepalive

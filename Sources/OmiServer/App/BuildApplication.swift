@@ -101,6 +101,7 @@ public func buildApplication(
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
         metrics: HTTPMetrics(registry: dependencies.metrics),
         entitlements: Entitlements(settings: settings, users: users, byok: byok),
+        meters: SQLMeterRepository(database: dependencies.database),
         agentVMs: agentVMs, agentVM: agentVM,
         agentVMKeepaliveClient: AgentVMKeepalive(
             client: .shared, scheme: settings.agentVM.pingScheme, port: settings.agentVM.pingPort,
