@@ -15,6 +15,27 @@ struct Release: AsyncParsableCommand {
 }
 
 /// Where the server is; the secret comes from the environment only.
+/// What every pointer move names: the channel, the generation it expects, and optionally platform and actor.
+struct PointerMoveOptions: ParsableArguments {
+    @Option(help: "stable or beta.")
+    var channel: String
+
+    @Option(name: .customLong("expect-generation"), help: "The channel's current generation, as `channels` shows it.")
+    var expectGeneration: Int64
+
+    @Option(help: "macos, windows or linux (default: the tag's platform).")
+    var platform: String?
+
+    @Option(help: "Who is making the change, for the history (default: $USER).")
+    var actor: String?
+
+    func validate() throws {
+        try validateChannel(channel)
+        try validatePlatform(platform)
+        if expectGeneration < 0 { throw ValidationError("--expect-generation must be 0 or more") }
+    }
+}
+
 struct ReleaseServerOptions: ParsableArguments {
     @Option(name: .customLong("server"),
             help: "The server's base URL (default: OMI_SERVER_URL, else \(ReleaseTool.defaultServer)).")
@@ -165,32 +186,16 @@ extension Release {
                 """)
 
         @OptionGroup var connection: ReleaseServerOptions
-
-        @Option(help: "stable or beta.")
-        var channel: String
+        @OptionGroup var move: PointerMoveOptions
 
         @Option(name: .customLong("release"), help: "The release tag, e.g. v0.12.64+12064-macos.")
         var releaseId: String
 
-        @Option(name: .customLong("expect-generation"), help: "The channel's current generation, as `channels` shows it.")
-        var expectGeneration: Int64
-
-        @Option(help: "macos, windows or linux (default: the tag's platform).")
-        var platform: String?
-
-        @Option(help: "Who is making the change, for the history (default: $USER).")
-        var actor: String?
-
-        func validate() throws {
-            try validateChannel(channel)
-            try validatePlatform(platform)
-            if expectGeneration < 0 { throw ValidationError("--expect-generation must be 0 or more") }
-        }
-
         func run() async throws {
             try await runReleaseTool {
-                try await connection.tool().promote(platform: platform, channel: channel, releaseId: releaseId,
-                                                    expectGeneration: expectGeneration, actor: defaultActor(actor))
+                try await connection.tool().promote(platform: move.platform, channel: move.channel, releaseId: releaseId,
+                                                    expectGeneration: move.expectGeneration,
+                                                    actor: defaultActor(move.actor))
             }
         }
     }
@@ -204,29 +209,15 @@ extension Release {
                 """)
 
         @OptionGroup var connection: ReleaseServerOptions
-
-        @Option(help: "stable or beta.")
-        var channel: String
+        @OptionGroup var move: PointerMoveOptions
 
         @Option(name: .customLong("to"), help: "The earlier release tag to go back to.")
         var target: String
 
-        @Option(name: .customLong("expect-generation"), help: "The channel's current generation, as `channels` shows it.")
-        var expectGeneration: Int64
-
         @Option(help: "Why, for the history (1 to 500 characters).")
         var reason: String
 
-        @Option(help: "macos, windows or linux (default: the tag's platform).")
-        var platform: String?
-
-        @Option(help: "Who is making the change, for the history (default: $USER).")
-        var actor: String?
-
         func validate() throws {
-            try validateChannel(channel)
-            try validatePlatform(platform)
-            if expectGeneration < 0 { throw ValidationError("--expect-generation must be 0 or more") }
             if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw ValidationError("--reason must not be empty")
             }
@@ -234,9 +225,9 @@ extension Release {
 
         func run() async throws {
             try await runReleaseTool {
-                try await connection.tool().rollback(platform: platform, channel: channel, to: target,
-                                                     expectGeneration: expectGeneration, reason: reason,
-                                                     actor: defaultActor(actor))
+                try await connection.tool().rollback(platform: move.platform, channel: move.channel, to: target,
+                                                     expectGeneration: move.expectGeneration, reason: reason,
+                                                     actor: defaultActor(move.actor))
             }
         }
     }

@@ -8,7 +8,8 @@ import Testing
 
 @Suite("Release operator tool over a real socket (platform.md §1.8)")
 struct ReleaseToolTests {
-    static let secret = String(repeating: "t", count: 40)
+    /// Base64-like, as `openssl rand -base64` makes them: `+`, `/` and `=` must reach the server as written.
+    static let secret = "t+t/" + String(repeating: "t", count: 34) + "=="
     static let first = "v0.12.63+12063-macos"
     static let second = "v0.12.64+12064-macos"
 

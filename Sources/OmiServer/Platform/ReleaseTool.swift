@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HTTPTypes
 import OmiContract
 import OpenAPIAsyncHTTPClient
 import OpenAPIRuntime
@@ -21,7 +22,8 @@ public struct ReleaseTool: Sendable, CustomStringConvertible, CustomDebugStringC
     public init(serverURL: URL, secret: String) {
         self.serverURL = serverURL
         self.secret = RedactedSecret(value: secret)
-        client = Client(serverURL: serverURL, configuration: .omi, transport: AsyncHTTPClientTransport())
+        client = Client(serverURL: serverURL, configuration: .omi, transport: AsyncHTTPClientTransport(),
+                        middlewares: [AdminSecretHeader(secret: RedactedSecret(value: secret))])
     }
 
     /// Parses an `http`/`https` base URL first (a trailing `/` is dropped).
@@ -61,7 +63,7 @@ public struct ReleaseTool: Sendable, CustomStringConvertible, CustomDebugStringC
             betaOnly: betaOnly, changelog: items.isEmpty ? nil : items, releaseNotesUrl: releaseNotesURL,
             sourceSha: sourceSHA, publishedAt: publishedAt)
         let output = try await send("registerRelease") {
-            try await client.registerRelease(.init(headers: .init(xReleaseSecret: secret.value), body: .json(input)))
+            try await client.registerRelease(.init(headers: .init(), body: .json(input)))
         }
         switch output {
         case .created(let response):
@@ -92,7 +94,7 @@ public struct ReleaseTool: Sendable, CustomStringConvertible, CustomDebugStringC
         }
         let output = try await send("getChannels") {
             try await client.getChannels(.init(query: .init(platform: query),
-                                               headers: .init(xReleaseSecret: secret.value)))
+                                               headers: .init()))
         }
         switch output {
         case .ok(let response):
@@ -147,7 +149,7 @@ public struct ReleaseTool: Sendable, CustomStringConvertible, CustomDebugStringC
         body.actor = actor.flatMap { $0.isEmpty ? nil : $0 }
         let request = body
         let output = try await send("promoteChannel") {
-            try await client.promoteChannel(.init(headers: .init(xReleaseSecret: secret.value), body: .json(request)))
+            try await client.promoteChannel(.init(headers: .init(), body: .json(request)))
         }
         let result: Components.Schemas.PointerChangeResult
         switch output {
@@ -209,7 +211,7 @@ public struct ReleaseTool: Sendable, CustomStringConvertible, CustomDebugStringC
         while true {
             let query = Operations.ListReleases.Input.Query(platform: platformQuery, limit: pageSize, cursor: cursor)
             let output = try await send("listReleases") {
-                try await client.listReleases(.init(query: query, headers: .init(xReleaseSecret: secret.value)))
+                try await client.listReleases(.init(query: query, headers: .init()))
             }
             let page: Wire.ReleaseList
             switch output {
@@ -379,5 +381,19 @@ private struct RedactedSecret: Sendable, CustomStringConvertible, CustomDebugStr
 
     func redact(_ text: String) -> String {
         value.isEmpty ? text : text.replacingOccurrences(of: value, with: "<redacted>")
+    }
+}
+
+/// Sends the secret as written. The generated client percent-encodes header parameters, which turns a secret with
+/// `+`, `/` or `=` (any base64 one) into text the server rightly refuses.
+private struct AdminSecretHeader: ClientMiddleware {
+    let secret: RedactedSecret
+
+    func intercept(_ request: HTTPRequest, body: HTTPBody?, baseURL: URL, operationID: String,
+                   next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields[HTTPField.Name("X-Release-Secret")!] = secret.value
+        return try await next(request, body, baseURL)
     }
 }
