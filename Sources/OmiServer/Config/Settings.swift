@@ -72,6 +72,14 @@ public struct Settings: Sendable {
     /// The per-user agent VM and its provisioner (platform.md §2).
     public var agentVM = AgentVMSettings()
 
+    /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
+    /// API base, and the voice that replaces another provider's voice id in the older request body.
+    public var openAIAPIKey: String?
+    public var openAIAPIBase = "https://api.openai.com/v1"
+    public var ttsFallbackVoice = "alloy"
+    /// The upstream attempt timeouts, budget and backoffs; the spec's values, shortened only by tests.
+    public var speechTimings = SpeechTimings()
+
     /// Whether `HOST` was set explicitly (development mode warns when it is not loopback).
     public var hostIsExplicit = false
 
@@ -169,6 +177,13 @@ public struct Settings: Sendable {
         s.releaseChannel = reader.string("RELEASE_CHANNEL")
         s.backendReleaseChannel = reader.string("BACKEND_RELEASE_CHANNEL")
         s.backendReleaseSha = reader.string("BACKEND_RELEASE_SHA")
+        s.openAIAPIKey = reader.string("OPENAI_API_KEY")
+        s.openAIAPIBase = reader.url("OPENAI_API_BASE") ?? s.openAIAPIBase
+        if let voice = reader.string("TTS_FALLBACK_VOICE") {
+            // A typo would turn every older client's request into a provider 400, so it stops the server instead.
+            if SpeechVoices.supported.contains(voice.lowercased()) { s.ttsFallbackVoice = voice.lowercased() }
+            else { reader.problems.append("TTS_FALLBACK_VOICE must be one of \(SpeechVoices.supported.joined(separator: ", "))") }
+        }
         s.agentVM = AgentVMSettings.read(&reader)
         if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
         return s
