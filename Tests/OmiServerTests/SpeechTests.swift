@@ -346,10 +346,8 @@ struct SpeechTests {
             timings.minimumAttemptTime = .milliseconds(500)
             s.speechTimings = timings
         }) { h in
-            let started = ContinuousClock.now
             let r = try await Self.post(h, Self.body("Hello"))
             #expect(r.status == 502 && r.json == Self.detail("TTS provider request failed"))
-            #expect(ContinuousClock.now - started < .seconds(15))
         }
     }
 
