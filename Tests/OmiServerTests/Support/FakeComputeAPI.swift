@@ -48,8 +48,7 @@ final class FakeComputeAPI: Sendable {
     private let projects = Mutex<[String: Project]>([:])
     /// Form bodies posted to the service-account token endpoint.
     let tokenGrants = Mutex<[String]>([])
-    private let port = Mutex<Int?>(nil)
-    private let started = Mutex(false)
+    private let server = LoopbackServer()
 
     func project(_ id: String) -> Project { projects.withLock { $0[id] ?? Project() } }
     func update(_ id: String, _ change: (inout Project) -> Void) { projects.withLock { change(&$0[id, default: Project()]) } }
@@ -61,22 +60,7 @@ final class FakeComputeAPI: Sendable {
 
     func baseURL() async throws -> String { "http://127.0.0.1:\(try await ensureRunning())" }
 
-    func ensureRunning() async throws -> Int {
-        let shouldStart = started.withLock { started -> Bool in
-            defer { started = true }
-            return !started
-        }
-        if shouldStart {
-            let app = Application(router: makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { [self] channel in port.withLock { $0 = channel.localAddress?.port } })
-            Task.detached { try await app.runService(gracefulShutdownSignals: []) }
-        }
-        for _ in 0..<500 {
-            if let port = port.withLock({ $0 }) { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
+    func ensureRunning() async throws -> Int { try await server.port(router: makeRouter) }
 
     static func json(_ value: Wire.JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"],

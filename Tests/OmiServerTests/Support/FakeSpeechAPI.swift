@@ -34,8 +34,7 @@ final class FakeSpeechAPI: Sendable {
     static let defaultAudio: [UInt8] = [0x49, 0x44, 0x33, 0x04, 0x00, 0xFF, 0xFB, 0x90, 0x0D, 0x0A, 0x80, 0x7F, 0xC3]
 
     private let tenants = Mutex<[String: Tenant]>([:])
-    private let port = Mutex<Int?>(nil)
-    private let started = Mutex(false)
+    private let server = LoopbackServer()
 
     /// A fresh tenant answering `answers`, and the `OPENAI_API_BASE` that reaches it.
     func tenant(_ answers: [Answer] = [.audio(FakeSpeechAPI.defaultAudio)]) async throws -> (id: String, base: String) {
@@ -46,22 +45,7 @@ final class FakeSpeechAPI: Sendable {
 
     func requests(_ id: String) -> [Recorded] { tenants.withLock { $0[id]?.requests ?? [] } }
 
-    func ensureRunning() async throws -> Int {
-        let shouldStart = started.withLock { started -> Bool in
-            defer { started = true }
-            return !started
-        }
-        if shouldStart {
-            let app = Application(router: makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { [self] channel in port.withLock { $0 = channel.localAddress?.port } })
-            Task.detached { try await app.runService(gracefulShutdownSignals: []) }
-        }
-        for _ in 0..<500 {
-            if let port = port.withLock({ $0 }) { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
+    func ensureRunning() async throws -> Int { try await server.port(router: makeRouter) }
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
