@@ -42,11 +42,12 @@ public struct SQLMeterRepository: MeterRepository {
                       decide: @Sendable (MeterUsage) -> Bool) async throws -> (admitted: Bool, usage: MeterUsage) {
         try await database.transaction(lockKeys: ["meter:\(scope):\(uid)"]) { db in
             let since = min(windowStart, dayStart)
+            // PostgreSQL sums a BIGINT column as NUMERIC, which does not decode as an integer: cast it back.
             let row = try await db.raw("""
                 SELECT
                     COALESCE(SUM(CASE WHEN at > \(bind: windowStart) THEN 1 ELSE 0 END), 0) AS window_count,
                     COALESCE(SUM(CASE WHEN at >= \(bind: dayStart) THEN 1 ELSE 0 END), 0) AS day_count,
-                    COALESCE(SUM(CASE WHEN at >= \(bind: dayStart) THEN units ELSE 0 END), 0) AS day_units
+                    CAST(COALESCE(SUM(CASE WHEN at >= \(bind: dayStart) THEN units ELSE 0 END), 0) AS BIGINT) AS day_units
                 FROM meter_events WHERE scope = \(bind: scope) AND uid = \(bind: uid) AND at >= \(bind: since)
                 """).first()
             let usage = MeterUsage(
