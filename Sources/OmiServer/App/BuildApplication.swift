@@ -109,8 +109,8 @@ public func buildApplication(
 
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
-    let auth = AuthMiddleware(authenticator: authenticator, users: users, publicOperations: publicOperations,
-                              fence: fence, knownUsers: knownUsers, byok: byok)
+    let admission = UserAdmission(authenticator: authenticator, users: users, fence: fence, knownUsers: knownUsers)
+    let auth = AuthMiddleware(admission: admission, publicOperations: publicOperations, byok: byok)
     try api.registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: .omi,
                              middlewares: [AdminSecretMiddleware(operations: adminOperations, secret: settings.releaseSecret), auth,
                                            LiteralHeaderMiddleware()])
