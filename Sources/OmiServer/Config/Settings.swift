@@ -71,6 +71,8 @@ public struct Settings: Sendable {
 
     /// The per-user agent VM and its provisioner (platform.md §2).
     public var agentVM = AgentVMSettings()
+    /// The Gemini proxy's upstream, limits and timeouts (platform.md §3.2).
+    public var gemini = GeminiProxySettings()
 
     /// Whether `HOST` was set explicitly (development mode warns when it is not loopback).
     public var hostIsExplicit = false
@@ -170,6 +172,7 @@ public struct Settings: Sendable {
         s.backendReleaseChannel = reader.string("BACKEND_RELEASE_CHANNEL")
         s.backendReleaseSha = reader.string("BACKEND_RELEASE_SHA")
         s.agentVM = AgentVMSettings.read(&reader)
+        s.gemini = GeminiProxySettings.read(&reader)
         if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
         return s
     }
