@@ -24,6 +24,19 @@ struct GeminiLimitTests {
         return now - now % 86_400_000_000
     }
 
+    @Test
+    func theSoftCapMustBeBelowTheHardCap() throws {
+        let defaults = try Settings.fromEnvironment(["AUTH_DEV_MODE": "true"])
+        #expect(defaults.gemini.dailySoftCap == 300 && defaults.gemini.burstLimit == 30 && defaults.gemini.dailyHardCap == 1500)
+        #expect(defaults.gemini.apiBase == "https://generativelanguage.googleapis.com/v1beta")
+        let set = try Settings.fromEnvironment(["AUTH_DEV_MODE": "true", "GEMINI_DAILY_SOFT_CAP": "1499",
+                                                "GEMINI_API_BASE": "http://127.0.0.1:9/v1beta/"])
+        #expect(set.gemini.dailySoftCap == 1499 && set.gemini.apiBase == "http://127.0.0.1:9/v1beta")
+        #expect(throws: SettingsError.self) {
+            try Settings.fromEnvironment(["AUTH_DEV_MODE": "true", "GEMINI_DAILY_SOFT_CAP": "1500"])
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func burstOf30ThenRejectionsThatDoNotCountUntilTheWindowPasses(engine: TestEngine) async throws {
         try await G.run(engine) { h, tenant in
