@@ -7,55 +7,19 @@ import Synchronization
 /// Authenticates every operation but the public ones, after the route has matched (conventions.md §2.5), and makes
 /// the user's record on first use (§3.4).
 struct AuthMiddleware: ServerMiddleware {
-    let authenticator: Authenticator
-    let users: any UserRepository
+    let admission: UserAdmission
     let publicOperations: Set<String>
-    let fence: AccountFence
-    let knownUsers: KnownUsers
     let byok: BYOKGate
-    let platforms = PlatformSightings()
 
     func intercept(
         _ request: HTTPRequest, body: HTTPBody?, metadata: ServerRequestMetadata, operationID: String,
         next: @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?)
     ) async throws -> (HTTPResponse, HTTPBody?) {
         if publicOperations.contains(operationID) { return try await next(request, body, metadata) }
-        let result = await authenticator.authenticate(
-            authorization: request.headerFields[.authorization], method: request.method.rawValue, path: operationID)
-        switch result {
-        case .failure(.missingHeader):
-            throw APIError(.unauthorized, "Authorization header not found")
-        case .failure(.invalid):
-            throw APIError(.unauthorized, "Invalid authorization token")
-        case .failure(.keysUnavailable):
-            throw APIError(.serviceUnavailable, "Authentication temporarily unavailable", headers: [.retryAfter: "5"])
-        case .success(let user):
-            if let tombstone = try await fence.tombstone(uid: user.uid) {
-                switch tombstone.status {
-                case .running where operationID != "deleteAccount":
-                    throw APIError(.forbidden, detailObject: .object([
-                        "code": .string("account_deletion_in_progress"), "status": .string("running"),
-                        "retryable": .bool(false),
-                    ]))
-                case .running, .wiped, .completed:
-                    // A retried deletion is answered by its handler; any other call with a token from before the
-                    // deletion is refused, so sync loops still in flight cannot recreate rows.
-                    if operationID == "deleteAccount" {
-                        return try await RequestValues.$user.withValue(user) { try await next(request, body, metadata) }
-                    }
-                    let issued = user.issuedAt.map { Int64($0 * 1_000_000) } ?? Int64.max
-                    if issued <= tombstone.requestedAt { throw APIError(.unauthorized, "Invalid authorization token") }
-                case .cancelled:
-                    break
-                }
-            }
-            // A token with claims not seen before for this uid may fill an email or name still null (users.md §1).
-            let claims = KnownUsers.claims(email: user.email, name: user.name)
-            if !knownUsers.contains(user.uid, claims: claims) {
-                try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
-                knownUsers.insert(user.uid, claims: claims)
-            }
-            await platforms.record(uid: user.uid, platform: request.headerFields[.xAppPlatform], users: users)
+        switch try await admission.admit(request.headerFields, method: request.method, operationID: operationID) {
+        case .deletionRetry(let user):
+            return try await RequestValues.$user.withValue(user) { try await next(request, body, metadata) }
+        case .admitted(let user):
             let keys = try await byok.check(uid: user.uid, headers: request.headerFields, operationID: operationID,
                                             now: Clock.nowMicros())
             return try await RequestValues.$user.withValue(user) {

@@ -70,6 +70,8 @@ public func buildApplication(
     let users = SQLUserRepository(database: dependencies.database)
     let byok = BYOKGate(users: users, pepper: settings.byokFingerprintPepper,
                         activeWindowSeconds: settings.byokHeartbeatTTLSeconds)
+    let entitlements = Entitlements(settings: settings, users: users, byok: byok)
+    let meters = SQLMeterRepository(database: dependencies.database)
     let agentVMs = SQLAgentVMRepository(database: dependencies.database)
     let agentVM = AgentVMManager(
         repository: agentVMs, provisioner: try makeAgentVMProvisioner(settings.agentVM, logger: logger),
@@ -100,8 +102,7 @@ public func buildApplication(
         text: ChatTextGenerator(model: dependencies.languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
         metrics: HTTPMetrics(registry: dependencies.metrics),
-        entitlements: Entitlements(settings: settings, users: users, byok: byok),
-        meters: SQLMeterRepository(database: dependencies.database),
+        entitlements: entitlements, meters: meters,
         agentVMs: agentVMs, agentVM: agentVM,
         agentVMKeepaliveClient: AgentVMKeepalive(
             client: .shared, scheme: settings.agentVM.pingScheme, port: settings.agentVM.pingPort,
@@ -109,9 +110,12 @@ public func buildApplication(
 
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
-    let auth = AuthMiddleware(authenticator: authenticator, users: users, publicOperations: publicOperations,
-                              fence: fence, knownUsers: knownUsers, byok: byok)
-    try api.registerHandlers(on: RecordingTransport(router: router, table: routes), configuration: .omi,
+    let admission = UserAdmission(authenticator: authenticator, users: users, fence: fence, knownUsers: knownUsers)
+    let auth = AuthMiddleware(admission: admission, publicOperations: publicOperations, byok: byok)
+    GeminiProxy(settings: settings, admission: admission, byok: byok, entitlements: entitlements, meters: meters,
+                logger: logger).register(on: router, table: routes)
+    try api.registerHandlers(on: RecordingTransport(router: router, table: routes, skippedPaths: GeminiProxy.contractPaths),
+                             configuration: .omi,
                              middlewares: [AdminSecretMiddleware(operations: adminOperations, secret: settings.releaseSecret), auth,
                                            LiteralHeaderMiddleware()])
     let responder = OmiResponder(

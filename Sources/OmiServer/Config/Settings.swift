@@ -71,6 +71,8 @@ public struct Settings: Sendable {
 
     /// The per-user agent VM and its provisioner (platform.md §2).
     public var agentVM = AgentVMSettings()
+    /// The Gemini proxy's upstream, limits and timeouts (platform.md §3.2).
+    public var gemini = GeminiProxySettings()
 
     /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
     /// API base, and the voice that replaces another provider's voice id in the older request body.
@@ -185,6 +187,7 @@ public struct Settings: Sendable {
             else { reader.problems.append("TTS_FALLBACK_VOICE must be one of \(SpeechVoices.supported.joined(separator: ", "))") }
         }
         s.agentVM = AgentVMSettings.read(&reader)
+        s.gemini = GeminiProxySettings.read(&reader)
         if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
         return s
     }

@@ -3,6 +3,10 @@ struct BodyLimits: Sendable {
     struct Cap: Sendable {
         var bytes: Int
         var message: String
+        /// The error to answer instead of `{"detail": message}`, for routes with their own error shape.
+        var tooLarge: GeminiError?
+
+        var error: any Error { tooLarge ?? APIError(.contentTooLarge, message) }
     }
 
     let defaultCap: Cap
@@ -12,12 +16,18 @@ struct BodyLimits: Sendable {
     static let screenActivityPath = "/v1/screen-activity/sync"
     static let screenActivityCap = Cap(bytes: 32 * 1024 * 1024, message: "Request body too large")
 
+    /// The Gemini proxy answers in Google's envelope (platform.md §3.2).
+    static let geminiPrefixes = ["/v1/proxy/gemini/", "/v1/proxy/gemini-stream/"]
+    static let geminiCap = Cap(bytes: 5 * 1024 * 1024, message: GeminiError.tooLarge.message,
+                               tooLarge: .tooLarge)
+
     init(maxRequestBytes: Int) {
         defaultCap = Cap(bytes: maxRequestBytes, message: "Request body exceeds \(maxRequestBytes) bytes")
     }
 
     func cap(for path: String) -> Cap {
         if path == Self.screenActivityPath { return Self.screenActivityCap }
+        if Self.geminiPrefixes.contains(where: { path.hasPrefix($0) }) { return Self.geminiCap }
         return Self.chatPrefixes.contains(where: { path.hasPrefix($0) }) ? Self.chatCap : defaultCap
     }
 }

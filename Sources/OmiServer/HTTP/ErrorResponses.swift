@@ -9,6 +9,8 @@ import OpenAPIRuntime
 enum ErrorResponses {
     static func response(for error: any Error, logger: Logger) -> Response {
         switch error {
+        case let error as GeminiError:
+            return error.response
         case let error as APIError:
             if let object = error.detailObject {
                 return json(error.status, ["detail": object], headers: error.headers)

@@ -78,14 +78,14 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         let cap = limits.cap(for: path)
         if let declared = request.headers[.contentLength] {
             guard let length = Int(declared), length >= 0 else { throw APIError(.badRequest, "Invalid Content-Length") }
-            if length > cap.bytes { throw APIError(.contentTooLarge, cap.message) }
+            if length > cap.bytes { throw cap.error }
         }
         guard [.post, .put, .patch].contains(request.method) else { return }
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: cap.bytes)
         } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError(.contentTooLarge, cap.message)
+            throw cap.error
         }
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard !contentType.hasPrefix("multipart/"), !contentType.hasPrefix("application/octet-stream") else { return }

@@ -11,15 +11,20 @@ final class RouteTable: Sendable {
         var template: String
         var segments: [Substring?]  // nil = a parameter
         var methods: Set<HTTPRequest.Method>
+        /// The template ends in `**`: `segments` is a prefix, followed by one or more segments of any value.
+        var catchAll = false
     }
 
     private let routes = Mutex<[String: Route]>([:])
 
     func add(method: HTTPRequest.Method, path: String) {
-        let segments = path.split(separator: "/").map { $0.hasPrefix("{") || $0.hasPrefix(":") ? nil : $0 }
-        let key = segments.map { $0.map(String.init) ?? "{}" }.joined(separator: "/")
+        var segments = path.split(separator: "/").map { $0.hasPrefix("{") || $0.hasPrefix(":") ? nil : $0 }
+        let catchAll = segments.last == "**"
+        if catchAll { segments.removeLast() }
+        let key = segments.map { $0.map(String.init) ?? "{}" }.joined(separator: "/") + (catchAll ? "/**" : "")
         routes.withLock { routes in
-            routes[key, default: Route(template: path, segments: segments, methods: [])].methods.insert(method)
+            routes[key, default: Route(template: path, segments: segments, methods: [], catchAll: catchAll)]
+                .methods.insert(method)
         }
     }
 
@@ -29,7 +34,8 @@ final class RouteTable: Sendable {
         return routes.withLock { routes in
             var best: Route?
             var bestScore: [Bool] = []
-            for route in routes.values where route.segments.count == parts.count {
+            for route in routes.values
+            where route.segments.count == parts.count || (route.catchAll && parts.count > route.segments.count) {
                 var score: [Bool] = []
                 var ok = true
                 for (segment, part) in zip(route.segments, parts) {
@@ -41,6 +47,8 @@ final class RouteTable: Sendable {
                     }
                 }
                 guard ok else { continue }
+                // A catch-all loses to any route that names every segment.
+                if route.catchAll { score += Array(repeating: false, count: parts.count - route.segments.count) }
                 if best == nil || score.lexicographicallyPrecedes(bestScore, by: { $0 && !$1 }) {
                     best = route
                     bestScore = score
@@ -59,12 +67,16 @@ final class RouteTable: Sendable {
 struct RecordingTransport<Context: RequestContext>: ServerTransport {
     let router: Router<Context>
     let table: RouteTable
+    /// Contract paths served by raw routes instead (the Gemini proxy, `GeminiProxy.contractPaths`). The transport is
+    /// told paths, not operation ids, so the skip is by path; registering them would shadow the raw catch-all route.
+    var skippedPaths: Set<String> = []
 
     func register(
         _ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
         method: HTTPRequest.Method,
         path: String
     ) throws {
+        if skippedPaths.contains(path) { return }
         table.add(method: method, path: path)
         router.on(RouterPath(path), method: method) { (request: Request, context: Context) async throws -> Response in
             var request = request

@@ -26,6 +26,7 @@ struct TestHarness: Sendable {
         _ engine: TestEngine,
         configure: @Sendable (inout Settings) -> Void = { _ in },
         languageModel: (any LanguageModel)? = nil,
+        logger captured: Logger? = nil,
         _ body: @Sendable (TestHarness) async throws -> Void
     ) async throws {
         try await withTestDatabase(engine) { database in
@@ -37,6 +38,7 @@ struct TestHarness: Sendable {
             configure(&settings)
             var logger = Logger(label: "test")
             logger.logLevel = .warning
+            if let captured { logger = captured }
             let keyClock = TestClock()
             // The whole suite starts at once on two cores; a key fetch may wait far longer than in production.
             let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger, now: { keyClock.now() },

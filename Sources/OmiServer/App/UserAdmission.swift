@@ -1,0 +1,58 @@
+import HTTPTypes
+import OmiStorage
+
+/// The user part of authentication, shared by `AuthMiddleware` (generated routes) and the raw proxy routes: the
+/// token, the account-deletion fence, the user's record on first use (conventions.md §3.4) and the platform sighting.
+/// Failures are thrown as the global `{"detail": ...}` errors, the only shape a raw route answers them with too.
+struct UserAdmission: Sendable {
+    enum Outcome: Sendable {
+        /// A retried account deletion after the tombstone: answered by its handler, nothing else runs.
+        case deletionRetry(AuthenticatedUser)
+        case admitted(AuthenticatedUser)
+    }
+
+    let authenticator: Authenticator
+    let users: any UserRepository
+    let fence: AccountFence
+    let knownUsers: KnownUsers
+    let platforms = PlatformSightings()
+
+    func admit(_ headers: HTTPFields, method: HTTPRequest.Method, operationID: String) async throws -> Outcome {
+        let result = await authenticator.authenticate(
+            authorization: headers[.authorization], method: method.rawValue, path: operationID)
+        switch result {
+        case .failure(.missingHeader):
+            throw APIError(.unauthorized, "Authorization header not found")
+        case .failure(.invalid):
+            throw APIError(.unauthorized, "Invalid authorization token")
+        case .failure(.keysUnavailable):
+            throw APIError(.serviceUnavailable, "Authentication temporarily unavailable", headers: [.retryAfter: "5"])
+        case .success(let user):
+            if let tombstone = try await fence.tombstone(uid: user.uid) {
+                switch tombstone.status {
+                case .running where operationID != "deleteAccount":
+                    throw APIError(.forbidden, detailObject: .object([
+                        "code": .string("account_deletion_in_progress"), "status": .string("running"),
+                        "retryable": .bool(false),
+                    ]))
+                case .running, .wiped, .completed:
+                    // A retried deletion is answered by its handler; any other call with a token from before the
+                    // deletion is refused, so sync loops still in flight cannot recreate rows.
+                    if operationID == "deleteAccount" { return .deletionRetry(user) }
+                    let issued = user.issuedAt.map { Int64($0 * 1_000_000) } ?? Int64.max
+                    if issued <= tombstone.requestedAt { throw APIError(.unauthorized, "Invalid authorization token") }
+                case .cancelled:
+                    break
+                }
+            }
+            // A token with claims not seen before for this uid may fill an email or name still null (users.md §1).
+            let claims = KnownUsers.claims(email: user.email, name: user.name)
+            if !knownUsers.contains(user.uid, claims: claims) {
+                try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
+                knownUsers.insert(user.uid, claims: claims)
+            }
+            await platforms.record(uid: user.uid, platform: headers[.xAppPlatform], users: users)
+            return .admitted(user)
+        }
+    }
+}
