@@ -109,6 +109,7 @@ public enum Migrations {
         releases,
         agentVM,
         meters,
+        chatFiles,
     ]
 }
 

@@ -38,6 +38,8 @@ struct OmiAPI: APIProtocol {
     let entitlements: Entitlements
     /// Admitted server-paid provider calls, for the per-user limits of the proxies (platform.md §0).
     let meters: any MeterRepository
+    /// Uploaded chat files, bytes included (chat.md §7).
+    let chatFiles: any ChatFileRepository
     let agentVMs: any AgentVMRepository
     let agentVM: AgentVMManager
     let agentVMKeepaliveClient: AgentVMKeepalive

@@ -103,6 +103,7 @@ public func buildApplication(
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
         metrics: HTTPMetrics(registry: dependencies.metrics),
         entitlements: entitlements, meters: meters,
+        chatFiles: SQLChatFileRepository(database: dependencies.database),
         agentVMs: agentVMs, agentVM: agentVM,
         agentVMKeepaliveClient: AgentVMKeepalive(
             client: .shared, scheme: settings.agentVM.pingScheme, port: settings.agentVM.pingPort,

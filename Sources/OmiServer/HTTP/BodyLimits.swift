@@ -5,6 +5,8 @@ struct BodyLimits: Sendable {
         var message: String
         /// The error to answer instead of `{"detail": message}`, for routes with their own error shape.
         var tooLarge: GeminiError?
+        /// The handler reads the body part by part and enforces its own per-part cap, so it is never collected whole.
+        var streamed = false
 
         var error: any Error { tooLarge ?? APIError(.contentTooLarge, message) }
     }
@@ -21,12 +23,18 @@ struct BodyLimits: Sendable {
     static let geminiCap = Cap(bytes: 5 * 1024 * 1024, message: GeminiError.tooLarge.message,
                                tooLarge: .tooLarge)
 
+    /// Ten parts of 50 MiB with room for their headers; each part is capped as it is read (chat.md §7).
+    static let chatFilesPath = "/v2/files"
+    static let chatFilesCap = Cap(bytes: 10 * 50 * 1024 * 1024 + 1024 * 1024, message: "File too large (max 50 MB)",
+                                  streamed: true)
+
     init(maxRequestBytes: Int) {
         defaultCap = Cap(bytes: maxRequestBytes, message: "Request body exceeds \(maxRequestBytes) bytes")
     }
 
     func cap(for path: String) -> Cap {
         if path == Self.screenActivityPath { return Self.screenActivityCap }
+        if path == Self.chatFilesPath { return Self.chatFilesCap }
         if Self.geminiPrefixes.contains(where: { path.hasPrefix($0) }) { return Self.geminiCap }
         return Self.chatPrefixes.contains(where: { path.hasPrefix($0) }) ? Self.chatCap : defaultCap
     }

@@ -80,7 +80,7 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
             guard let length = Int(declared), length >= 0 else { throw APIError(.badRequest, "Invalid Content-Length") }
             if length > cap.bytes { throw cap.error }
         }
-        guard [.post, .put, .patch].contains(request.method) else { return }
+        guard [.post, .put, .patch].contains(request.method), !cap.streamed else { return }
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: cap.bytes)

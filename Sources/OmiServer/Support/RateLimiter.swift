@@ -15,6 +15,7 @@ public final class RateLimiter: Sendable {
         public var shortDetail = false
 
         public static let chatInitial = Policy(name: "chat:initial", limit: 60, window: 3600, shortDetail: true)
+        public static let chatFiles = Policy(name: "chat:files", limit: 40, window: 3600, shortDetail: true)
     }
 
     public enum Decision: Equatable {
