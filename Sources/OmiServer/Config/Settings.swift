@@ -73,6 +73,7 @@ public struct Settings: Sendable {
     public var agentVM = AgentVMSettings()
     /// The Gemini proxy's upstream, limits and timeouts (platform.md §3.2).
     public var gemini = GeminiProxySettings()
+    public var transcription = TranscriptionSettings()
 
     /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
     /// API base, and the voice that replaces another provider's voice id in the older request body.
@@ -188,6 +189,7 @@ public struct Settings: Sendable {
         }
         s.agentVM = AgentVMSettings.read(&reader)
         s.gemini = GeminiProxySettings.read(&reader)
+        s.transcription = TranscriptionSettings.read(&reader)
         if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
         return s
     }

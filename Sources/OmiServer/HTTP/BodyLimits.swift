@@ -28,6 +28,10 @@ struct BodyLimits: Sendable {
     static let chatFilesCap = Cap(bytes: 10 * 50 * 1024 * 1024 + 1024 * 1024, message: "File too large (max 50 MB)",
                                   streamed: true)
 
+    /// About 13 minutes of 16 kHz mono 16-bit PCM; the desktop shows "Recording too long" on 413 (conventions.md §11).
+    static let transcribePath = "/v2/voice-message/transcribe"
+    static let transcribeCap = Cap(bytes: 25 * 1024 * 1024, message: "Recording too long")
+
     init(maxRequestBytes: Int) {
         defaultCap = Cap(bytes: maxRequestBytes, message: "Request body exceeds \(maxRequestBytes) bytes")
     }
@@ -35,6 +39,7 @@ struct BodyLimits: Sendable {
     func cap(for path: String) -> Cap {
         if path == Self.screenActivityPath { return Self.screenActivityCap }
         if path == Self.chatFilesPath { return Self.chatFilesCap }
+        if path == Self.transcribePath { return Self.transcribeCap }
         if Self.geminiPrefixes.contains(where: { path.hasPrefix($0) }) { return Self.geminiCap }
         return Self.chatPrefixes.contains(where: { path.hasPrefix($0) }) ? Self.chatCap : defaultCap
     }

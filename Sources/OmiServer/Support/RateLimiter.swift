@@ -16,6 +16,7 @@ public final class RateLimiter: Sendable {
 
         public static let chatInitial = Policy(name: "chat:initial", limit: 60, window: 3600, shortDetail: true)
         public static let chatFiles = Policy(name: "chat:files", limit: 40, window: 3600, shortDetail: true)
+        public static let voiceTranscribe = Policy(name: "voice:transcribe", limit: 60, window: 3600)
     }
 
     public enum Decision: Equatable {
