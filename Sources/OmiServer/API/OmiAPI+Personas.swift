@@ -45,7 +45,7 @@ extension OmiAPI {
             description: "AI clone of \(name). Add public memories to enhance the persona.", personaPrompt: nil,
             author: name, email: user.email, createdAt: Clock.nowMicros())
         if !memories.isEmpty {
-            let generated = PersonaPrompt.build(name: name, memories: memories)
+            let generated = await PersonaGenerator(model: text.model).generate(name: name, memories: memories)
             persona.description = generated.description
             persona.personaPrompt = generated.prompt
         }
@@ -95,7 +95,7 @@ extension OmiAPI {
         guard var persona = try await apps.persona(uid: user.uid) else { throw Self.noPersona }
         let memories = try await publicMemories(uid: user.uid)
         if memories.isEmpty { throw APIError.badRequest("No public memories found. Make some memories public first.") }
-        let generated = PersonaPrompt.build(name: persona.name, memories: memories)
+        let generated = await PersonaGenerator(model: text.model).generate(name: persona.name, memories: memories)
         persona.description = generated.description
         persona.personaPrompt = generated.prompt
         persona.updatedAt = max(Clock.nowMicros(), persona.updatedAt + 1)
