@@ -4,9 +4,12 @@ struct BodyLimits: Sendable {
         var bytes: Int
         var message: String
         /// The error to answer instead of `{"detail": message}`, for routes with their own error shape.
-        var tooLarge: GeminiError?
+        var tooLarge: (any Error & Sendable)?
 
-        var error: any Error { tooLarge ?? APIError(.contentTooLarge, message) }
+        var error: any Error {
+            if let tooLarge { return tooLarge }
+            return APIError(.contentTooLarge, message)
+        }
     }
 
     let defaultCap: Cap
@@ -19,7 +22,7 @@ struct BodyLimits: Sendable {
     /// The Gemini proxy answers in Google's envelope (platform.md §3.2).
     static let geminiPrefixes = ["/v1/proxy/gemini/", "/v1/proxy/gemini-stream/"]
     static let geminiCap = Cap(bytes: 5 * 1024 * 1024, message: GeminiError.tooLarge.message,
-                               tooLarge: .tooLarge)
+                               tooLarge: GeminiError.tooLarge)
 
     init(maxRequestBytes: Int) {
         defaultCap = Cap(bytes: maxRequestBytes, message: "Request body exceeds \(maxRequestBytes) bytes")
@@ -27,6 +30,7 @@ struct BodyLimits: Sendable {
 
     func cap(for path: String) -> Cap {
         if path == Self.screenActivityPath { return Self.screenActivityCap }
+        if path == ChatCompletions.path { return ChatCompletions.bodyCap }
         if Self.geminiPrefixes.contains(where: { path.hasPrefix($0) }) { return Self.geminiCap }
         return Self.chatPrefixes.contains(where: { path.hasPrefix($0) }) ? Self.chatCap : defaultCap
     }
