@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import OmiContract
+import OmiStorage
 import Testing
 @testable import OmiServer
 
@@ -39,6 +40,15 @@ struct ChatCompletionLanguageModelTests {
             #expect(seen[0].body["system"].string?.hasPrefix("Greet the user") == true)
             #expect(seen[1].body["system"].string?.hasPrefix("Summarise this conversation") == true)
             #expect(seen[1].body["messages"][0]["content"].string == "human: what's the weather like in lisbon tomorrow?")
+
+            // Both calls are the user's server-side feature usage (users.md §11.1), not desktop chat usage.
+            let records = try await SQLUsageRepository(database: h.database).dayRecords(uid: TestHarness.defaultUser)
+            #expect(records.map(\.bucket) == ["chat"])
+            #expect(records.first?.kind == "feature" && records.first?.model == "claude-haiku-4-5")
+            #expect(records.first?.callCount == 2 && records.first?.counters.inputTokens == 20)
+            #expect(records.first?.counters.outputTokens == 10)
+            let cost: Double = (20 * 1 + 10 * 5) / 1_000_000
+            #expect(abs((records.first?.counters.costUSD ?? 0) - cost) < 1e-12)
         }
     }
 

@@ -76,12 +76,12 @@ public func buildApplication(
     let agentVM = AgentVMManager(
         repository: agentVMs, provisioner: try makeAgentVMProvisioner(settings.agentVM, logger: logger),
         jobs: dependencies.agentVMJobs, zone: settings.agentVM.zone, timings: settings.agentVM.timings, logger: logger)
+    let usage = SQLUsageRepository(database: dependencies.database)
     // Greeting and title use the configured upstream unless the caller (a test) brings its own model.
     var languageModel = dependencies.languageModel
-    if languageModel == nil, let upstream = UpstreamLanguageModel(settings: settings, logger: logger) {
+    if languageModel == nil, let upstream = UpstreamLanguageModel(settings: settings, usage: usage, logger: logger) {
         languageModel = upstream
     }
-    let usage = SQLUsageRepository(database: dependencies.database)
     let api = OmiAPI(
         settings: settings, database: dependencies.database,
         chat: SQLChatRepository(database: dependencies.database),
