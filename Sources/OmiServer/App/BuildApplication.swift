@@ -76,11 +76,17 @@ public func buildApplication(
     let agentVM = AgentVMManager(
         repository: agentVMs, provisioner: try makeAgentVMProvisioner(settings.agentVM, logger: logger),
         jobs: dependencies.agentVMJobs, zone: settings.agentVM.zone, timings: settings.agentVM.timings, logger: logger)
+    let usage = SQLUsageRepository(database: dependencies.database)
+    // Greeting and title use the configured upstream unless the caller (a test) brings its own model.
+    var languageModel = dependencies.languageModel
+    if languageModel == nil, let upstream = UpstreamLanguageModel(settings: settings, usage: usage, logger: logger) {
+        languageModel = upstream
+    }
     let api = OmiAPI(
         settings: settings, database: dependencies.database,
         chat: SQLChatRepository(database: dependencies.database),
         users: users,
-        usage: SQLUsageRepository(database: dependencies.database),
+        usage: usage,
         people: SQLPeopleRepository(database: dependencies.database),
         tasks: SQLActionItemRepository(database: dependencies.database),
         staged: SQLStagedTaskRepository(database: dependencies.database),
@@ -99,7 +105,7 @@ public func buildApplication(
         screenActivity: SQLScreenActivityRepository(database: dependencies.database),
         accounts: accounts, fence: fence, knownUsers: knownUsers, byok: byok,
         keyStore: dependencies.keyStore,
-        text: ChatTextGenerator(model: dependencies.languageModel),
+        text: ChatTextGenerator(model: languageModel),
         rateLimiter: RateLimiter(enabled: settings.rateLimitEnabled, multiplier: settings.rateLimitMultiplier),
         metrics: HTTPMetrics(registry: dependencies.metrics),
         entitlements: entitlements, meters: meters,
@@ -115,7 +121,10 @@ public func buildApplication(
     let auth = AuthMiddleware(admission: admission, publicOperations: publicOperations, byok: byok)
     GeminiProxy(settings: settings, admission: admission, byok: byok, entitlements: entitlements, meters: meters,
                 logger: logger).register(on: router, table: routes)
-    try api.registerHandlers(on: RecordingTransport(router: router, table: routes, skippedPaths: GeminiProxy.contractPaths),
+    ChatCompletions(settings: settings, admission: admission, byok: byok, meters: meters, usage: usage, logger: logger)
+        .register(on: router, table: routes)
+    try api.registerHandlers(on: RecordingTransport(router: router, table: routes,
+                                                    skippedPaths: GeminiProxy.contractPaths.union([ChatCompletions.path])),
                              configuration: .omi,
                              middlewares: [AdminSecretMiddleware(operations: adminOperations, secret: settings.releaseSecret), auth,
                                            LiteralHeaderMiddleware()])

@@ -82,6 +82,8 @@ public struct Settings: Sendable {
     public var ttsFallbackVoice = "alloy"
     /// The upstream attempt timeouts, budget and backoffs; the spec's values, shortened only by tests.
     public var speechTimings = SpeechTimings()
+    /// The language-model upstream of `/v2/chat/completions`, greeting and title (chat.md §4, §9).
+    public var chat = ChatProviderSettings()
 
     /// Whether `HOST` was set explicitly (development mode warns when it is not loopback).
     public var hostIsExplicit = false
@@ -190,6 +192,7 @@ public struct Settings: Sendable {
         s.agentVM = AgentVMSettings.read(&reader)
         s.gemini = GeminiProxySettings.read(&reader)
         s.transcription = TranscriptionSettings.read(&reader)
+        s.chat = ChatProviderSettings.read(&reader)
         if !reader.problems.isEmpty { throw SettingsError(problems: reader.problems) }
         return s
     }

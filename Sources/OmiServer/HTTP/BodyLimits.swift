@@ -4,11 +4,14 @@ struct BodyLimits: Sendable {
         var bytes: Int
         var message: String
         /// The error to answer instead of `{"detail": message}`, for routes with their own error shape.
-        var tooLarge: GeminiError?
+        var tooLarge: (any Error & Sendable)?
         /// The handler reads the body part by part and enforces its own per-part cap, so it is never collected whole.
         var streamed = false
 
-        var error: any Error { tooLarge ?? APIError(.contentTooLarge, message) }
+        var error: any Error {
+            if let tooLarge { return tooLarge }
+            return APIError(.contentTooLarge, message)
+        }
     }
 
     let defaultCap: Cap
@@ -21,7 +24,7 @@ struct BodyLimits: Sendable {
     /// The Gemini proxy answers in Google's envelope (platform.md §3.2).
     static let geminiPrefixes = ["/v1/proxy/gemini/", "/v1/proxy/gemini-stream/"]
     static let geminiCap = Cap(bytes: 5 * 1024 * 1024, message: GeminiError.tooLarge.message,
-                               tooLarge: .tooLarge)
+                               tooLarge: GeminiError.tooLarge)
 
     /// Ten parts of 50 MiB with room for their headers; each part is capped as it is read (chat.md §7).
     static let chatFilesPath = "/v2/files"
@@ -40,6 +43,7 @@ struct BodyLimits: Sendable {
         if path == Self.screenActivityPath { return Self.screenActivityCap }
         if path == Self.chatFilesPath { return Self.chatFilesCap }
         if path == Self.transcribePath { return Self.transcribeCap }
+        if path == ChatCompletions.path { return ChatCompletions.bodyCap }
         if Self.geminiPrefixes.contains(where: { path.hasPrefix($0) }) { return Self.geminiCap }
         return Self.chatPrefixes.contains(where: { path.hasPrefix($0) }) ? Self.chatCap : defaultCap
     }

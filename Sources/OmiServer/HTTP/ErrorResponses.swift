@@ -11,6 +11,8 @@ enum ErrorResponses {
         switch error {
         case let error as GeminiError:
             return error.response
+        case let error as ChatCompletionError:
+            return error.response
         case let error as APIError:
             if let object = error.detailObject {
                 return json(error.status, ["detail": object], headers: error.headers)

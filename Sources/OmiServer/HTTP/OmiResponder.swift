@@ -19,7 +19,10 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let start = ContinuousClock.now
-        let requestId = Self.requestId(from: request.headers)
+        // `/v2/chat/completions` has its own request id, contract header and error shape (chat.md §9).
+        let completions = normalise(Self.split(request.head.path ?? "").0).path == ChatCompletions.path
+        let requestId = completions ? ChatCompletions.requestId(from: request.headers)
+            : Self.requestId(from: request.headers)
         var template = "unmatched"
         var response: Response
         do {
@@ -27,9 +30,14 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
                 try await handle(request, context: context, template: &template)
             }
         } catch {
-            response = ErrorResponses.response(for: error, logger: logger)
+            if completions, let error = ChatCompletionError.from(error) {
+                response = error.response
+            } else {
+                response = ErrorResponses.response(for: error, logger: logger)
+            }
         }
         response.headers[.xRequestId] = requestId
+        if completions { response.headers[ChatCompletions.versionHeader] = "1" }
         cors.decorate(&response, origin: request.headers[.origin])
         let elapsed = ContinuousClock.now - start
         metrics.record(method: request.method.rawValue, route: template, status: response.status.code, duration: elapsed)
@@ -59,6 +67,7 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         if path.isEmpty { path = "/" }
         head.path = query.map { path + "?" + $0 } ?? path
         var request = Request(head: head, body: incoming.body)
+        if path == ChatCompletions.path { try ChatCompletions.checkVersion(request.headers) }
         try await prepareBody(&request, path: path)
         let origin = Self.origin(of: incoming.head)
         return try await RequestValues.$legacyMount.withValue(legacy) {

@@ -43,6 +43,8 @@ public protocol UsageRepository: Sendable {
     func dayRecords(uid: String) async throws -> [UsageDayRecord]
     /// Chat questions counted by the chat domain at or after `since` (micros).
     func questionsUsed(uid: String, since: Int64) async throws -> Int
+    /// Counts one chat question under `key`; the same key again counts nothing.
+    func recordQuestion(uid: String, key: String, now: Int64) async throws
 }
 
 public struct SQLUsageRepository: UsageRepository {
@@ -129,6 +131,16 @@ public struct SQLUsageRepository: UsageRepository {
                                       kind: try row.decode(column: "kind", as: String.self),
                                       counters: counters, callCount: try row.decode(column: "call_count", as: Int64.self))
             }
+        }
+    }
+
+    public func recordQuestion(uid: String, key: String, now: Int64) async throws {
+        try await database.withConnection { db in
+            try await db.raw("""
+                INSERT INTO usage_events (uid, event_key, kind, created_at)
+                VALUES (\(bind: uid), \(bind: key), 'chat_question', \(bind: now))
+                ON CONFLICT (uid, event_key) DO NOTHING
+                """).run()
         }
     }
 
