@@ -230,8 +230,9 @@ struct SpeechTests {
     @Test(arguments: TestEngine.available)
     func the51stRequestWithin60sIs429(engine: TestEngine) async throws {
         try await Self.run(engine) { h, tenant in
-            // 49 admitted a moment ago, and one refused call leaves no trace.
-            try await Self.seedMeter(h, count: 49, units: 1, secondsAgo: 5)
+            // 49 admitted, stamped two minutes ahead so a slow machine cannot let them leave the 60 s window
+            // mid-test; one refused call leaves no trace.
+            try await Self.seedMeter(h, count: 49, units: 1, secondsAgo: -120)
             // An older call is outside the window.
             try await Self.seedMeter(h, count: 3, units: 1, secondsAgo: 61)
             let fiftieth = try await Self.post(h, Self.body("a"))
