@@ -43,8 +43,7 @@ final class FakeGemini: Sendable {
     }
 
     private let tenants = Mutex<[String: Tenant]>([:])
-    private let port = Mutex<Int?>(nil)
-    private let started = Mutex(false)
+    private let server = LoopbackServer()
 
     func tenant(_ id: String) -> Tenant { tenants.withLock { $0[id] ?? Tenant() } }
     func update(_ id: String, _ change: (inout Tenant) -> Void) { tenants.withLock { change(&$0[id, default: Tenant()]) } }
@@ -58,22 +57,7 @@ final class FakeGemini: Sendable {
         return (id, "http://127.0.0.1:\(try await ensureRunning())/t/\(id)")
     }
 
-    func ensureRunning() async throws -> Int {
-        let shouldStart = started.withLock { started -> Bool in
-            defer { started = true }
-            return !started
-        }
-        if shouldStart {
-            let app = Application(router: makeRouter(), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                                  onServerRunning: { [self] channel in port.withLock { $0 = channel.localAddress?.port } })
-            Task.detached { try await app.runService(gracefulShutdownSignals: []) }
-        }
-        for _ in 0..<500 {
-            if let port = port.withLock({ $0 }) { return port }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw CancellationError()
-    }
+    func ensureRunning() async throws -> Int { try await server.port(router: makeRouter) }
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
