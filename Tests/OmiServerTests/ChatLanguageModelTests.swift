@@ -102,8 +102,27 @@ struct ChatLanguageModelTests {
             #expect(refused.headers[HTTPField.Name("X-RateLimit-Remaining")!] == "0")
             // Another user has their own budget.
             #expect(try await h.call(.post, "/v2/chat/initial-message", as: "user-b", json: "{}").status == 200)
+
+            // The hour rolls with the calls rather than resetting on the clock hour: calls made 50 minutes ago still
+            // refuse, with Retry-After the rest of their hour, and a slot frees once they are an hour old. The counted
+            // calls are restamped to one instant, because a loaded machine spreads the 60 real calls over many seconds.
+            try await Self.stampCalls(h, secondsAgo: 3000)
+            let later = try await h.call(.post, "/v2/chat/generate-title", json: #"{"user_text":"a","assistant_text":"b"}"#)
+            let wait = Int(later.headers[.retryAfter] ?? "") ?? 0
+            #expect(later.status == 429 && (1...600).contains(wait), "\(later.status) Retry-After \(wait)")
+            try await Self.stampCalls(h, secondsAgo: 3601)
+            #expect(try await h.call(.post, "/v2/chat/initial-message", json: "{}").status == 200)
+        }
+    }
+
+    static func stampCalls(_ h: TestHarness, secondsAgo: Int64) async throws {
+        let at = Clock.nowMicros() - secondsAgo * 1_000_000
+        try await h.database.withConnection { db in
+            try await db.raw("UPDATE meter_events SET at = \(bind: at) WHERE uid = \(bind: TestHarness.defaultUser)").run()
         }
     }
 }
 
 import HTTPTypes
+import OmiStorage
+import SQLKit

@@ -48,7 +48,7 @@ extension OmiAPI {
         v.count(body?.memories, max: 20, at: ["body", "memories"])
         for (i, memory) in (body?.memories ?? []).enumerated() { v.length(memory, max: 1000, at: ["body", "memories", .index(i)]) }
         try v.check()
-        try rateLimiter.enforce(.chatInitial, uid: user.uid)
+        try await rateLimiter.enforce(.chatInitial, uid: user.uid)
 
         guard let sessionId = body?.sessionId else {
             let context = ([body?.profileText].compactMap { $0 } + (body?.memories ?? [])).joined(separator: "\n")
@@ -92,7 +92,7 @@ extension OmiAPI {
             lines = []
         }
         try v.check()
-        try rateLimiter.enforce(.chatInitial, uid: user.uid)
+        try await rateLimiter.enforce(.chatInitial, uid: user.uid)
         let title = await text.title(lines: lines)
         if let sessionId = body?.sessionId, !sessionId.isEmpty {
             _ = try await chat.updateSession(uid: user.uid, id: sessionId, title: title, starred: nil, now: Clock.nowMicros())

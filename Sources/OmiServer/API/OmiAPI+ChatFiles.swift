@@ -14,7 +14,7 @@ extension OmiAPI {
 
     func uploadChatFiles(_ input: Operations.UploadChatFiles.Input) async throws -> Operations.UploadChatFiles.Output {
         let user = try RequestValues.requireUser()
-        try rateLimiter.enforce(.chatFiles, uid: user.uid)
+        try await rateLimiter.enforce(.chatFiles, uid: user.uid)
         guard case .multipartForm(let parts) = input.body else { throw Self.notMultipart }
         var stored: [ChatFileRecord] = []
         var partsRead = 0

@@ -40,7 +40,7 @@ extension OmiAPI {
             guard let serverKey = settings.deepgramAPIKey else {
                 throw APIError(.serviceUnavailable, "Transcription is not configured")
             }
-            try rateLimiter.enforce(.voiceTranscribe, uid: user.uid)
+            try await rateLimiter.enforce(.voiceTranscribe, uid: user.uid)
             key = serverKey
         }
         let transcriber = Transcriber(settings: settings.transcription)

@@ -1,12 +1,14 @@
 import Foundation
-import Synchronization
+import Logging
+import OmiStorage
 
-/// Per-user fixed-window limits held in memory (conventions.md §12).
+/// Per-user rolling-window limits (conventions.md §12), counted in the shared meter table.
 ///
-/// One instance keeps its own counters. Several instances behind one balancer each allow the full limit; the
-/// multi-instance plan is a counter table in the shared PostgreSQL database keyed by (policy, uid, window), written
-/// with `INSERT ... ON CONFLICT DO UPDATE SET count = count + 1 RETURNING count`, and failing open (README).
-public final class RateLimiter: Sendable {
+/// The table rather than process memory, so that several instances on one PostgreSQL count together, and a rolling
+/// window rather than fixed clock hours, so that a caller cannot spend the limit twice across the top of an hour.
+/// A store failure fails open: these limits protect capacity, and refusing every user because the counter is
+/// unreachable would turn a storage hiccup into an outage of chat, uploads and push-to-talk.
+public struct RateLimiter: Sendable {
     public struct Policy: Sendable, Hashable {
         public var name: String
         public var limit: Int
@@ -26,37 +28,38 @@ public final class RateLimiter: Sendable {
 
     let enabled: Bool
     let multiplier: Int
-    let now: @Sendable () -> Date
-    let counters = Mutex<[String: (windowStart: TimeInterval, count: Int)]>([:])
+    let meters: any MeterRepository
+    let logger: Logger
 
-    public init(enabled: Bool, multiplier: Int, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(enabled: Bool, multiplier: Int, meters: any MeterRepository, logger: Logger) {
         self.enabled = enabled
         self.multiplier = multiplier
-        self.now = now
+        self.meters = meters
+        self.logger = logger
     }
 
-    public func check(_ policy: Policy, uid: String) -> Decision {
+    public func check(_ policy: Policy, uid: String, now: Int64 = Clock.nowMicros()) async -> Decision {
         guard enabled else { return .allowed }
         let limit = max(1, policy.limit * multiplier)
-        let t = now().timeIntervalSince1970
-        let windowStart = (t / policy.window).rounded(.down) * policy.window
-        let key = policy.name + "\u{0}" + uid
-        return counters.withLock { counters in
-            if counters.count > 100_000 { counters = counters.filter { $0.value.windowStart >= windowStart } }
-            var entry = counters[key] ?? (windowStart, 0)
-            if entry.windowStart != windowStart { entry = (windowStart, 0) }
-            guard entry.count < limit else {
-                return .refused(retryAfter: max(1, Int((windowStart + policy.window - t).rounded(.up))), limit: limit)
-            }
-            entry.count += 1
-            counters[key] = entry
+        let window = Int64(policy.window * 1_000_000)
+        do {
+            let result = try await meters.admit(
+                scope: "limit:" + policy.name, uid: uid, now: now, windowStart: now - window,
+                dayStart: now - window, units: 1, decide: { $0.windowCount < limit })
+            if result.admitted { return .allowed }
+            // The window frees a slot when its oldest admitted call leaves it.
+            let frees = (result.usage.windowOldest ?? now) + window
+            return .refused(retryAfter: max(1, Int((frees - now + 999_999) / 1_000_000)), limit: limit)
+        } catch {
+            logger.warning("rate limiting unavailable; admitting the call",
+                           metadata: ["policy": "\(policy.name)", "error": "\(String(reflecting: type(of: error)))"])
             return .allowed
         }
     }
 
     /// Throws the 429 when the caller is over the policy.
-    func enforce(_ policy: Policy, uid: String) throws {
-        if case .refused(let retryAfter, let limit) = check(policy, uid: uid) {
+    func enforce(_ policy: Policy, uid: String) async throws {
+        if case .refused(let retryAfter, let limit) = await check(policy, uid: uid) {
             var error = APIError.rateLimited(retryAfter: retryAfter, limit: limit)
             if policy.shortDetail { error.detail = "Rate limit exceeded" }
             throw error

@@ -22,6 +22,9 @@ public struct MeterUsage: Sendable, Equatable {
     public var windowCount: Int64
     public var dayCount: Int64
     public var dayUnits: Int64
+    /// When the oldest call still inside the rolling window was admitted (nil when the window is empty), so a refusal
+    /// can say exactly when a slot frees up.
+    public var windowOldest: Int64?
 }
 
 public protocol MeterRepository: Sendable {
@@ -47,13 +50,15 @@ public struct SQLMeterRepository: MeterRepository {
                 SELECT
                     COALESCE(SUM(CASE WHEN at > \(bind: windowStart) THEN 1 ELSE 0 END), 0) AS window_count,
                     COALESCE(SUM(CASE WHEN at >= \(bind: dayStart) THEN 1 ELSE 0 END), 0) AS day_count,
-                    CAST(COALESCE(SUM(CASE WHEN at >= \(bind: dayStart) THEN units ELSE 0 END), 0) AS BIGINT) AS day_units
+                    CAST(COALESCE(SUM(CASE WHEN at >= \(bind: dayStart) THEN units ELSE 0 END), 0) AS BIGINT) AS day_units,
+                    MIN(CASE WHEN at > \(bind: windowStart) THEN at END) AS window_oldest
                 FROM meter_events WHERE scope = \(bind: scope) AND uid = \(bind: uid) AND at >= \(bind: since)
                 """).first()
             let usage = MeterUsage(
                 windowCount: try row?.decode(column: "window_count", as: Int64.self) ?? 0,
                 dayCount: try row?.decode(column: "day_count", as: Int64.self) ?? 0,
-                dayUnits: try row?.decode(column: "day_units", as: Int64.self) ?? 0)
+                dayUnits: try row?.decode(column: "day_units", as: Int64.self) ?? 0,
+                windowOldest: try row?.decode(column: "window_oldest", as: Int64?.self) ?? nil)
             guard decide(usage) else { return (false, usage) }
             try await db.raw("""
                 INSERT INTO meter_events (scope, uid, at, units)
