@@ -21,7 +21,7 @@ extension OmiAPI {
         let processor = self.processor
         let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
-        let (merged, warning) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, String?) in
+        let (begun, warning, pending) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, String?, Bool) in
             var sources: [ConversationRecord] = []
             for id in ids {
                 guard let record = try await tx.get(id) else { throw APIError.notFound("Conversation \(id) not found") }
@@ -32,12 +32,15 @@ extension OmiAPI {
                 sources.append(record)
             }
             var (merged, warning) = Self.merge(sources, id: UUID().uuidString.lowercased(), now: now)
-            if reprocess { processor.reprocess(&merged, now: now, zone: zone) } else { processor.process(&merged, now: now, zone: zone) }
+            // reprocess=false is the deterministic minimum by contract (§3.9 step 5), so it never goes to the model.
+            let pending = processor.begin(&merged, mode: reprocess ? .reprocess : .fresh, useModel: reprocess, now: now,
+                                          zone: zone)
             for source in sources { try await tx.delete(source.id) }
             try await tx.insert(merged)
             try await tx.relink(from: ids, to: merged.id)
-            return (merged, warning)
+            return (merged, warning, pending)
         }
+        let merged = pending ? await completeProcessing(begun, uid: user.uid, zone: zone, mode: .reprocess) : begun
         return .ok(.init(body: .json(Wire.MergeResult(status: merged.status == "completed" ? "completed" : "merging",
                                                       warning: warning, conversationIds: ids,
                                                       newConversationId: merged.id))))

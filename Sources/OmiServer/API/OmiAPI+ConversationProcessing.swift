@@ -12,14 +12,15 @@ extension OmiAPI {
         let processor = self.processor
         let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
-        let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
+        let (begun, pending) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, Bool) in
             guard var record = try await tx.newestInProgress() else {
                 throw APIError.notFound("Conversation in progress not found")
             }
-            processor.process(&record, now: now, zone: zone)
+            let pending = processor.begin(&record, mode: .fresh, now: now, zone: zone)
             try await tx.save(record)
-            return record
+            return (record, pending)
         }
+        let record = pending ? await completeProcessing(begun, uid: user.uid, zone: zone, mode: .fresh) : begun
         return .ok(.init(body: .json(.init(conversation: ConversationMapping.conversation(record), messages: []))))
     }
 
@@ -29,13 +30,14 @@ extension OmiAPI {
         let zone = try await timeZone(of: user)
         let now = Clock.nowMicros()
         let id = input.path.conversationId
-        let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
+        let (begun, pending) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, Bool) in
             guard var record = try await tx.get(id) else { throw Self.conversationNotFound }
-            guard record.status == "in_progress" else { return record }
-            processor.process(&record, now: now, zone: zone)
+            guard record.status == "in_progress" else { return (record, false) }
+            let pending = processor.begin(&record, mode: .fresh, now: now, zone: zone)
             try await tx.save(record)
-            return record
+            return (record, pending)
         }
+        let record = pending ? await completeProcessing(begun, uid: user.uid, zone: zone, mode: .fresh) : begun
         return .ok(.init(body: .json(.init(conversation: ConversationMapping.conversation(record), messages: []))))
     }
 
@@ -49,13 +51,14 @@ extension OmiAPI {
         let id = input.path.conversationId
         // The app resolves through the catalogue and the caller's persona (apps.md §4.4).
         let appKnown = try await appId.asyncMap { try await resolveApp($0, uid: user.uid) != nil } ?? true
-        let record = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
+        let (begun, pending) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, Bool) in
             guard var record = try await tx.get(id) else { throw Self.conversationNotFound }
             if !appKnown { throw Self.appNotFound }
-            processor.reprocess(&record, now: now, zone: zone)
+            let pending = processor.begin(&record, mode: .reprocess, now: now, zone: zone)
             try await tx.save(record)
-            return record
+            return (record, pending)
         }
+        let record = pending ? await completeProcessing(begun, uid: user.uid, zone: zone, mode: .reprocess) : begun
         return .ok(.init(body: .json(Wire.ReprocessResult(conversation: ConversationMapping.conversation(record),
                                                           message: "Conversation reprocessed"))))
     }
@@ -74,14 +77,15 @@ extension OmiAPI {
         let processor = self.processor
         let zone = try await timeZone(of: user)
         let draft = record
-        let stored = try await conversations.atomically(uid: user.uid) { tx -> ConversationRecord in
+        let (begun, pending) = try await conversations.atomically(uid: user.uid) { tx -> (ConversationRecord, Bool) in
             // A retry of the same client session answers with what is stored, unchanged (§3.14).
-            if let existing = try await tx.get(draft.id) { return existing }
+            if let existing = try await tx.get(draft.id) { return (existing, false) }
             var record = draft
-            processor.process(&record, now: now, zone: zone)
+            let pending = processor.begin(&record, mode: .fresh, now: now, zone: zone)
             try await tx.insert(record)
-            return record
+            return (record, pending)
         }
+        let stored = pending ? await completeProcessing(begun, uid: user.uid, zone: zone, mode: .fresh) : begun
         return .ok(.init(body: .json(.init(id: stored.id, status: stored.status, discarded: stored.discarded))))
     }
 

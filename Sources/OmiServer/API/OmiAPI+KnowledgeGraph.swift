@@ -28,10 +28,43 @@ extension OmiAPI {
         return .ok(.init(body: .json(.init(status: "deleted"))))
     }
 
-    /// knowledge.md §7.2. The model-backed extraction arrives with the language-model issue; until then the graph is
-    /// never touched here, and the answer is the documented 503.
+    /// knowledge.md §7.2. Without a model the graph is left as it is and the answer is the documented 503. With one,
+    /// the graph is cleared now and rebuilt as a background job of the user, at most one per user at a time.
     func rebuildKnowledgeGraph(_ input: Operations.RebuildKnowledgeGraph.Input) async throws -> Operations.RebuildKnowledgeGraph.Output {
-        _ = try RequestValues.requireUser()
-        throw APIError(.serviceUnavailable, "Knowledge graph rebuild requires a language model")
+        let user = try RequestValues.requireUser()
+        guard let model = processor.model else {
+            throw APIError(.serviceUnavailable, "Knowledge graph rebuild requires a language model")
+        }
+        let limit = min(max(input.query.limit ?? 500, 1), 500)
+        let uid = user.uid
+        if graphRebuilds.start(uid) {
+            do {
+                try await graph.deleteAll(uid: uid)
+            } catch {
+                graphRebuilds.finish(uid)
+                throw error
+            }
+            let caller = RequestValues.user
+            await processingJobs.submit(uid: uid) { [self] in
+                await RequestValues.$user.withValue(caller) { await rebuildGraph(uid: uid, limit: limit, model: model) }
+                graphRebuilds.finish(uid)
+            }
+        }
+        return .ok(.init(body: .json(.init(status: "rebuilding", nodesCount: 0, edgesCount: 0))))
+    }
+
+    /// The user's `limit` most recently created memories, rejected ones excluded, through the model into the graph.
+    func rebuildGraph(uid: String, limit: Int, model: any LanguageModel) async {
+        do {
+            var filter = MemoryFilter()
+            filter.includeDismissed = true
+            let all = try await memories.list(uid: uid, filter: filter, limit: 100_000, offset: 0)
+            // The newest `limit`, read oldest first, so a node is labelled as its first mention named it.
+            let newest = all.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit).reversed()
+            let built = await GraphBuilder(model: model).build(from: Array(newest), now: Clock.nowMicros())
+            try await graph.replace(uid: uid, nodes: built.nodes, edges: built.edges)
+        } catch {
+            logger.error("knowledge graph rebuild failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
+        }
     }
 }

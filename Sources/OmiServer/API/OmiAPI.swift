@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OmiContract
 import OmiStorage
 
@@ -43,4 +44,8 @@ struct OmiAPI: APIProtocol {
     let agentVMs: any AgentVMRepository
     let agentVM: AgentVMManager
     let agentVMKeepaliveClient: AgentVMKeepalive
+    /// Where conversation processing finishes when the model outlasts the request (knowledge.md §2.5).
+    let processingJobs: BackgroundJobs
+    let graphRebuilds = RunningRebuilds()
+    let logger: Logger
 }

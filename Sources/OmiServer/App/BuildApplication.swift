@@ -14,16 +14,19 @@ public struct AppDependencies: Sendable {
     public var languageModel: (any LanguageModel)?
     public var metrics: PrometheusCollectorRegistry
     /// The agent VM background jobs; run as one of the application's services.
-    public var agentVMJobs: AgentVMJobs
+    public var agentVMJobs: BackgroundJobs
+    /// Conversation processing that outlives its request (knowledge.md §2.5); also a service.
+    public var processingJobs: BackgroundJobs
 
     public init(database: Database, keyStore: SigningKeyStore, languageModel: (any LanguageModel)? = nil,
                 metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
-                agentVMJobs: AgentVMJobs = AgentVMJobs()) {
+                agentVMJobs: BackgroundJobs = BackgroundJobs(), processingJobs: BackgroundJobs = BackgroundJobs()) {
         self.database = database
         self.keyStore = keyStore
         self.languageModel = languageModel
         self.metrics = metrics
         self.agentVMJobs = agentVMJobs
+        self.processingJobs = processingJobs
     }
 }
 
@@ -77,7 +80,8 @@ public func buildApplication(
         repository: agentVMs, provisioner: try makeAgentVMProvisioner(settings.agentVM, logger: logger),
         jobs: dependencies.agentVMJobs, zone: settings.agentVM.zone, timings: settings.agentVM.timings, logger: logger)
     let usage = SQLUsageRepository(database: dependencies.database)
-    // Greeting and title use the configured upstream unless the caller (a test) brings its own model.
+    // Greeting, title and conversation processing use the configured upstream unless the caller (a test) brings its
+    // own model.
     var languageModel = dependencies.languageModel
     if languageModel == nil, let upstream = UpstreamLanguageModel(settings: settings, usage: usage, logger: logger) {
         languageModel = upstream
@@ -92,7 +96,7 @@ public func buildApplication(
         staged: SQLStagedTaskRepository(database: dependencies.database),
         conversations: SQLConversationRepository(database: dependencies.database),
         folders: SQLFolderRepository(database: dependencies.database),
-        processor: ConversationProcessor(),
+        processor: ConversationProcessor(model: languageModel),
         memories: SQLMemoryRepository(database: dependencies.database),
         goals: SQLGoalRepository(database: dependencies.database),
         graph: SQLGraphRepository(database: dependencies.database),
@@ -114,7 +118,8 @@ public func buildApplication(
         agentVMs: agentVMs, agentVM: agentVM,
         agentVMKeepaliveClient: AgentVMKeepalive(
             client: .shared, scheme: settings.agentVM.pingScheme, port: settings.agentVM.pingPort,
-            timeout: settings.agentVM.timings.pingTimeout))
+            timeout: settings.agentVM.timings.pingTimeout),
+        processingJobs: dependencies.processingJobs, logger: logger)
 
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
@@ -137,7 +142,7 @@ public func buildApplication(
         responder: responder,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "omi-backend"),
         // After the caller's services, so graceful shutdown stops the jobs before the database closes.
-        services: services + [dependencies.agentVMJobs],
+        services: services + [dependencies.agentVMJobs, dependencies.processingJobs],
         logger: logger)
 }
 

@@ -74,6 +74,10 @@ public struct Settings: Sendable {
     /// The Gemini proxy's upstream, limits and timeouts (platform.md §3.2).
     public var gemini = GeminiProxySettings()
     public var transcription = TranscriptionSettings()
+    /// How long a request that processes a conversation waits for the model before answering `processing` and letting
+    /// the job finish in the background (knowledge.md §2.5: the desktop gives up at 30 s). Not an environment setting:
+    /// the bound is the contract's; tests shorten it.
+    public var conversationProcessingWait: Duration = .seconds(25)
 
     /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
     /// API base, and the voice that replaces another provider's voice id in the older request body.

@@ -2,9 +2,56 @@ import Foundation
 import OmiContract
 import OmiStorage
 
-/// Turns a transcript into `structured` (knowledge.md §2). Until a language model is configured (the language-model
-/// issue) every conversation gets the deterministic minimum of §2.4, which is a pure function of the conversation.
+/// Turns a transcript into `structured` (knowledge.md §2). Without a language model every conversation gets the
+/// deterministic minimum of §2.4, a pure function of the conversation. With one, `begin` marks the conversation
+/// `processing` inside the request's transaction and the model's analysis is applied afterwards (`apply`), falling
+/// back to the same deterministic paths when the model fails.
 struct ConversationProcessor: Sendable {
+    enum Mode: Sendable {
+        /// Processing from scratch (force-process, finalize, from-segments, merge without reprocess).
+        case fresh
+        /// Re-running §2 over a conversation that may already have a summary (reprocess, merge with reprocess).
+        case reprocess
+    }
+
+    var model: (any LanguageModel)?
+
+    /// Starts processing inside the caller's transaction. Returns true when the model still has to run: the record is
+    /// then `processing`, carrying the deterministic title meanwhile so lists never show an empty one. Otherwise the
+    /// record is finished here. A transcript without words never goes to the model.
+    func begin(_ record: inout ConversationRecord, mode: Mode, useModel: Bool = true, now: Int64, zone: TimeZone) -> Bool {
+        let hasWords = !SearchText.terms(Self.transcriptText(record)).isEmpty
+        guard model != nil, useModel, hasWords else {
+            apply(nil, to: &record, mode: mode, now: now, zone: zone)
+            return false
+        }
+        if mode == .fresh || record.structured.title.isEmpty {
+            record.structured.title = Self.fallbackTitle(text: Self.transcriptText(record), startedAt: record.startedAt,
+                                                         zone: zone)
+        }
+        record.status = "processing"
+        record.updatedAt = now
+        return true
+    }
+
+    /// Finishes processing with the model's analysis, or with the deterministic path of `mode` when there is none.
+    /// A conversation the model discards gets the deterministic minimum (its title kept non-empty) and `discarded`.
+    func apply(_ analysis: ConversationAnalysis?, to record: inout ConversationRecord, mode: Mode, now: Int64,
+               zone: TimeZone) {
+        switch (analysis, mode) {
+        case (nil, .fresh): process(&record, now: now, zone: zone)
+        case (nil, .reprocess): reprocess(&record, now: now, zone: zone)
+        case (let analysis?, _) where analysis.discarded:
+            process(&record, now: now, zone: zone)
+            record.discarded = true
+        case (let analysis?, _):
+            record.structured = analysis.structured
+            record.discarded = false
+            record.status = "completed"
+            record.updatedAt = now
+        }
+    }
+
     /// Processes from scratch: the deterministic summary, `discarded` only when there are no words, `completed`.
     /// `zone` is the user's time zone, in which a silent recording's title tells its time.
     func process(_ record: inout ConversationRecord, now: Int64, zone: TimeZone) {

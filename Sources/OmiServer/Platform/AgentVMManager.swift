@@ -12,7 +12,7 @@ struct AgentVMManager: Sendable {
 
     let repository: any AgentVMRepository
     let provisioner: any AgentVMProvisioner
-    let jobs: AgentVMJobs
+    let jobs: BackgroundJobs
     let zone: String
     let timings: AgentVMTimings
     let logger: Logger

@@ -17,7 +17,9 @@ struct TestHarness: Sendable {
     /// The key store's clock, which tests move forward to get past its refetch throttle.
     let keyClock: TestClock
     /// The agent VM background jobs of this server, so tests can wait for a create or start to finish.
-    let agentVMJobs: AgentVMJobs
+    let agentVMJobs: BackgroundJobs
+    /// Conversation processing and graph rebuilds left to the background, so tests can wait for them.
+    let processingJobs: BackgroundJobs
 
     static let defaultUser = "user-a"
 
@@ -43,15 +45,16 @@ struct TestHarness: Sendable {
             // The whole suite starts at once on two cores; a key fetch may wait far longer than in production.
             let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger, now: { keyClock.now() },
                                            fetchTimeout: .seconds(120))
-            let agentVMJobs = AgentVMJobs()
+            let agentVMJobs = BackgroundJobs()
+            let processingJobs = BackgroundJobs()
             let app = try buildApplication(
                 settings: settings,
                 dependencies: AppDependencies(database: database, keyStore: keyStore, languageModel: languageModel,
-                                              agentVMJobs: agentVMJobs),
+                                              agentVMJobs: agentVMJobs, processingJobs: processingJobs),
                 logger: logger)
             try await app.test(.router) { client in
                 try await body(TestHarness(client: client, database: database, keySetId: id, keyClock: keyClock,
-                                           agentVMJobs: agentVMJobs))
+                                           agentVMJobs: agentVMJobs, processingJobs: processingJobs))
             }
         }
     }

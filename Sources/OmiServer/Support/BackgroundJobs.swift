@@ -1,10 +1,11 @@
 import ServiceLifecycle
 
-/// The background creates and starts of agent VMs. Within this process at most one job per uid runs at a time; a
-/// job submitted while another runs for the same uid waits its turn. Jobs run in the task group of `run()`, so they
-/// never outlive the server: graceful shutdown cancels them, and a record they leave in `provisioning` is picked
-/// up again by the 10-minute stale rule.
-public actor AgentVMJobs: Service {
+/// Work that outlives its request: agent VM creates and starts, and conversation processing that a model did not
+/// finish within the request. Within this process at most one job per uid runs at a time; a job submitted while
+/// another runs for the same uid waits its turn. Jobs run in the task group of `run()`, so they never outlive the
+/// server: graceful shutdown cancels them. An agent VM record left in `provisioning` is picked up again by the
+/// 10-minute stale rule; a cancelled processing job falls back to the deterministic summary.
+public actor BackgroundJobs: Service {
     typealias Work = @Sendable () async -> Void
 
     private struct Job: Sendable {
