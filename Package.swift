@@ -8,12 +8,14 @@ let package = Package(
         .executable(name: "omi-backend", targets: ["omi-backend"]),
         .library(name: "OmiContract", targets: ["OmiContract"]),
         .library(name: "OmiServer", targets: ["OmiServer"]),
+        .library(name: "OmiClient", targets: ["OmiClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-openapi-urlsession.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/async-kit.git", from: "1.22.0"),
@@ -62,17 +64,34 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // The client library the desktop app would adopt: the generated `Client` with its transport and bearer token.
+        .target(
+            name: "OmiClient",
+            dependencies: [
+                "OmiContract",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIURLSession", package: "swift-openapi-urlsession",
+                         condition: .when(platforms: [.macOS, .iOS, .tvOS, .watchOS, .visionOS])),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client",
+                         condition: .when(platforms: [.linux, .windows, .android])),
+            ]
+        ),
+        // The desktop smoke suite and the parity check, run by `omi-backend smoke` and `omi-backend parity`.
+        .target(
+            name: "OmiSmoke",
+            dependencies: ["OmiClient"]
+        ),
         .executableTarget(
             name: "omi-backend",
             dependencies: [
-                "OmiServer",
+                "OmiServer", "OmiSmoke",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "OmiServerTests",
             dependencies: [
-                "OmiServer", "OmiContract", "OmiStorage",
+                "OmiServer", "OmiContract", "OmiStorage", "OmiClient", "OmiSmoke",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
             ]

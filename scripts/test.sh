@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against SQLite and PostgreSQL from a clean checkout.
 # Installs PostgreSQL when it is missing, starts a private throw-away cluster on loopback (as the `postgres` user when
-# run as root), builds from scratch if needed, runs `swift test`, and stops the cluster again.
+# run as root), builds from scratch if needed, runs `swift test`, then the smoke suite (scripts/smoke.sh) against the
+# built server on both engines, and stops the cluster again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,4 +51,6 @@ done
 if [ "$status" -eq 0 ] && ! grep -q "engine → postgres" "$PG_DIR/test.log"; then
   echo "== no test ran against PostgreSQL"; exit 1
 fi
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+echo "== smoke suite against the built server, on SQLite and PostgreSQL, then parity between them"
+bash scripts/smoke.sh "$TEST_POSTGRES_URL"

@@ -10,7 +10,7 @@ struct OmiBackend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "omi-backend",
         abstract: "The Omi desktop backend: one server behind both of the desktop app's base URLs.",
-        subcommands: [Serve.self, Migrate.self, Token.self, ValidateCatalog.self, Release.self],
+        subcommands: [Serve.self, Migrate.self, Token.self, ValidateCatalog.self, Release.self, Smoke.self, Parity.self],
         defaultSubcommand: Serve.self)
 }
 
