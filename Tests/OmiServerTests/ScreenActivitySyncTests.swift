@@ -52,6 +52,22 @@ struct ScreenActivitySyncTests {
 
     static func is422(_ r: Reply) -> Bool { r.status == 422 && !r.json["detail"].array.isEmpty }
 
+    /// Found by schemathesis: a retention of 2^63 - 2 seconds overflowed the expiry and stopped the whole server.
+    @Test(arguments: TestEngine.available)
+    func anEnormousRetentionNeverExpiresInsteadOfCrashing(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h in
+            let huge = Int64.max - 1
+            let now = Timestamp.format(micros: Clock.nowMicros())
+            let perRow = try await Self.sync(h, [Self.row(1, at: now, #","deviceRetentionSeconds":\#(huge)"#)])
+            #expect(perRow.status == 200 && perRow.json == Self.result(1, 1), "\(perRow.text)")
+            let topLevel = try await Self.sync(h, [Self.row(2, at: now)], #","deviceRetentionSeconds":\#(huge)"#)
+            #expect(topLevel.status == 200 && topLevel.json == Self.result(1, 2), "\(topLevel.text)")
+            let stored = try await Self.rows(h, "")
+            #expect(stored.count == 2)
+            #expect(stored.values.allSatisfy { $0["deviceRetentionSeconds"] == .int(huge) })
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func syncAnswersExactlyTheCountAndTheLargestId(engine: TestEngine) async throws {
         try await TestHarness.run(engine, configure: { $0.screenActivityRetentionDays = 0 }) { h in

@@ -26,6 +26,11 @@ extension OmiAPI {
                   at: ["body", "client_message_id"])
         v.oneOf(body.messageSource, ["desktop_chat", "realtime_voice"], at: ["body", "message_source"])
         v.range(body.journalRevision, 1...9_007_199_254_740_991, at: ["body", "journal_revision"])
+        // Blocks are objects (chat.md §3.1); a bare number or string would be served back where the app decodes one.
+        for (i, block) in (body.contentBlocks ?? []).enumerated() {
+            if case .object = block { continue }
+            v.fail("dict_type", "Input should be a valid dictionary", at: ["body", "content_blocks", .index(i)])
+        }
         try v.check()
         let draft = MessageDraft(
             id: body.clientMessageId ?? UUID().uuidString.lowercased(), isClientId: body.clientMessageId != nil,

@@ -9,6 +9,9 @@ extension OmiAPI {
 
     var plan: SelfHostedPlan { SelfHostedPlan(settings: settings) }
 
+    static let maxTokensPerRecord = 1_000_000_000_000
+    static let maxCostPerRecord = 1_000_000.0
+
     /// The UTC calendar day, `YYYY-MM-DD`.
     static func utcDay(_ micros: Int64) -> String { String(Timestamp.format(micros: micros).prefix(10)) }
 
@@ -19,9 +22,13 @@ extension OmiAPI {
         let counters = [(body.inputTokens, "input_tokens"), (body.outputTokens, "output_tokens"),
                         (body.cacheReadTokens, "cache_read_tokens"), (body.cacheWriteTokens, "cache_write_tokens"),
                         (body.totalTokens, "total_tokens")]
-        for (value, key) in counters { v.range(value, 0...Int.max, at: ["body", .key(key)]) }
+        // Upper bounds beyond any real call keep the per-day sums inside a 64-bit integer and a finite double; an
+        // unbounded value once made the total overflow to infinity, which JSON cannot carry.
+        for (value, key) in counters { v.range(value, 0...Self.maxTokensPerRecord, at: ["body", .key(key)]) }
         if let cost = body.costUsd, !(cost >= 0 && cost.isFinite) {
             v.fail("greater_than_equal", "Input should be greater than or equal to 0", at: ["body", "cost_usd"])
+        } else if let cost = body.costUsd, cost > Self.maxCostPerRecord {
+            v.fail("less_than_equal", "Input should be less than or equal to 1000000", at: ["body", "cost_usd"])
         }
         v.length(body.account, max: 100, at: ["body", "account"])
         try v.check()

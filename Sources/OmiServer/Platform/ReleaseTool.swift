@@ -338,7 +338,13 @@ public struct ReleaseTool: Sendable, CustomStringConvertible, CustomDebugStringC
 
     static func problems(_ body: Components.Schemas.ValidationErrorBody) -> [String] {
         var lines: [String] = []
-        for problem in body.detail {
+        let items: Components.Schemas.ValidationErrorBody.DetailPayload.Case3Payload
+        switch body.detail {
+        case .case1(let text): return [text]
+        case .case2(let object): return [(try? String(decoding: JSONEncoder().encode(object), as: UTF8.self)) ?? "(no detail)"]
+        case .case3(let list): items = list
+        }
+        for problem in items {
             var path: [String] = []
             for part in problem.loc {
                 switch part {

@@ -13,6 +13,15 @@ public protocol ScreenActivityRepository: Sendable {
 }
 
 public struct SQLScreenActivityRepository: ScreenActivityRepository {
+    /// When a row expires; a retention too long to represent never expires rather than trapping on overflow (a
+    /// client once sent 2^63 - 2 seconds).
+    static func expiry(capturedAt: Int64, retentionSeconds: Int64) -> Int64 {
+        let (micros, overflow) = retentionSeconds.multipliedReportingOverflow(by: 1_000_000)
+        if overflow { return .max }
+        let (at, late) = capturedAt.addingReportingOverflow(micros)
+        return late ? .max : at
+    }
+
     let database: Database
 
     public init(database: Database) { self.database = database }
@@ -24,7 +33,7 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
         var values: [SQLQueryString] = []
         for r in rows {
             let embedding = r.embedding.map(EmbeddingBytes.encode)
-            let expiresAt = r.retentionSeconds.map { r.capturedAt + $0 * 1_000_000 }
+            let expiresAt = r.retentionSeconds.map { Self.expiry(capturedAt: r.capturedAt, retentionSeconds: $0) }
             values.append("""
                 (\(bind: uid), \(bind: r.deviceKey), \(bind: r.localId), \(bind: r.storageId), \(bind: r.capturedAt),
                  \(bind: r.appName), \(bind: r.windowTitle), \(bind: r.ocrText), \(bind: r.deviceName),
