@@ -86,6 +86,7 @@ let package = Package(
             dependencies: [
                 "OmiServer", "OmiSmoke",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import OmiServer
 import OmiStorage
+import ServiceLifecycle
 
 @main
 struct OmiBackend: AsyncParsableCommand {
@@ -48,7 +49,13 @@ struct Serve: AsyncParsableCommand {
             try:  curl -s -H 'Authorization: Bearer \(token)' -X POST http://\(settings.host):\(settings.port)/v2/chat-sessions -d '{"title":"hello"}'
 
             """.utf8))
-        try await app.runService()
+        // The grace period bounds how long requests in flight may keep the process after SIGTERM; past it the group
+        // cancels what is left rather than waiting for the platform's SIGKILL.
+        var group = ServiceGroupConfiguration(services: [.init(service: app)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                              logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(settings.shutdownGraceSeconds)
+        group.maximumCancellationDuration = .seconds(5)
+        try await ServiceGroup(configuration: group).run()
     }
 }
 

@@ -31,6 +31,9 @@ public struct Settings: Sendable {
     }
     public var byokHeartbeatTTLSeconds = 604_800
     public var maxRequestBytes = 4 * 1024 * 1024
+    /// How long SIGTERM waits for requests in flight before cutting them; under the 30 s a container platform
+    /// usually grants before SIGKILL, and no shorter than the desktop's own 30 s request timeout needs in practice.
+    public var shutdownGraceSeconds = 25
     public var rateLimitEnabled = true
     public var rateLimitMultiplier = 10
     public var desktopPaywallEnabled = false
@@ -140,6 +143,7 @@ public struct Settings: Sendable {
         s.taskShareBaseURLOverride = reader.string("TASK_SHARE_BASE_URL").map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         s.byokHeartbeatTTLSeconds = reader.int("BYOK_HEARTBEAT_TTL_SECONDS", range: 1...31_536_000) ?? s.byokHeartbeatTTLSeconds
         s.maxRequestBytes = reader.int("MAX_REQUEST_BYTES", range: 1024...(1 << 30)) ?? s.maxRequestBytes
+        s.shutdownGraceSeconds = reader.int("SHUTDOWN_GRACE_SECONDS", range: 1...3600) ?? s.shutdownGraceSeconds
         s.rateLimitEnabled = reader.bool("RATE_LIMIT_ENABLED") ?? s.rateLimitEnabled
         s.rateLimitMultiplier = reader.int("RATE_LIMIT_MULTIPLIER", range: 1...100_000) ?? s.rateLimitMultiplier
         s.desktopPaywallEnabled = reader.bool("DESKTOP_PAYWALL_ENABLED") ?? s.desktopPaywallEnabled
