@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against SQLite and PostgreSQL from a clean checkout.
 # Installs PostgreSQL when it is missing, starts a private throw-away cluster on loopback (as the `postgres` user when
-# run as root), builds from scratch if needed, runs `swift test`, then the smoke suite (scripts/smoke.sh) against the
-# built server on both engines, and stops the cluster again.
+# run as root), builds from scratch if needed, runs `swift test`, then the scripted checks against the built server:
+# the smoke suite and parity (smoke.sh), schemathesis (fuzz.sh), two instances on one database (multi-instance.sh),
+# SIGTERM (graceful-shutdown.sh) and kill -9 (crash-safety.py); and stops the cluster again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -54,3 +55,12 @@ fi
 [ "$status" -eq 0 ] || exit "$status"
 echo "== smoke suite against the built server, on SQLite and PostgreSQL, then parity between them"
 bash scripts/smoke.sh "$TEST_POSTGRES_URL"
+echo "== hostile input: schemathesis over every operation of the OpenAPI document"
+bash scripts/fuzz.sh
+echo "== two instances on one PostgreSQL"
+bash scripts/multi-instance.sh "$TEST_POSTGRES_URL"
+echo "== graceful shutdown"
+bash scripts/graceful-shutdown.sh
+echo "== crash safety: kill -9 under sustained writes"
+python3 scripts/crash-safety.py --binary "$(swift build --show-bin-path)/omi-backend" --rounds 2 \
+  --postgres-url "$TEST_POSTGRES_URL"
