@@ -53,23 +53,8 @@ struct LiveClientTests {
 
 /// Runs `body` with the generated client talking to a server on a real loopback socket, as "live-user".
 func withLiveClient(_ engine: TestEngine, _ body: @Sendable (Client) async throws -> Void) async throws {
-    try await withTestDatabase(engine) { database async throws in
-        let (url, _) = try await TestKeyServer.shared.publish()
-        var settings = Settings()
-        settings.firebaseProjectId = TestIdentityProvider.projectId
-        settings.authKeysURL = url
-        settings.port = 0
-        var logger = Logger(label: "live")
-        logger.logLevel = .warning
-        let app = try buildApplication(
-            settings: settings,
-            dependencies: AppDependencies(database: database, keyStore: SigningKeyStore(url: url, logger: logger, fetchTimeout: .seconds(120))),
-            logger: logger)
-        try await app.test(.live) { client async throws in
-            let port = try #require(client.port)
-            try await body(Client(serverURL: URL(string: "http://127.0.0.1:\(port)")!, configuration: .omi,
-                                  transport: AsyncHTTPClientTransport(),
-                                  middlewares: [BearerToken(token: TestIdentityProvider.primary.token(uid: "live-user"))]))
-        }
+    try await withLiveServer(engine) { url in
+        try await body(Client(serverURL: url, configuration: .omi, transport: AsyncHTTPClientTransport(),
+                              middlewares: [BearerToken(token: TestIdentityProvider.primary.token(uid: "live-user"))]))
     }
 }
