@@ -157,26 +157,12 @@ struct ChatCompletionStreamTests {
     static func live(_ engine: TestEngine, _ answers: [FakeLLM.Answer],
                      _ body: @Sendable (String, String) async throws -> Void) async throws {
         let (tenant, base) = try await C.fake.tenant(answers)
-        try await withTestDatabase(engine) { database async throws in
-            let (url, _) = try await TestKeyServer.shared.publish()
-            var settings = Settings()
-            settings.firebaseProjectId = TestIdentityProvider.projectId
-            settings.authKeysURL = url
-            settings.port = 0
+        try await withLiveServer(engine, configure: { settings in
             settings.chat.provider = .anthropic
             settings.anthropicAPIKey = C.serverKey
             settings.chat.anthropicAPIBase = base
-            var logger = Logger(label: "live")
-            logger.logLevel = .warning
-            let app = try buildApplication(
-                settings: settings,
-                dependencies: AppDependencies(database: database,
-                                              keyStore: SigningKeyStore(url: url, logger: logger, fetchTimeout: .seconds(120))),
-                logger: logger)
-            try await app.test(.live) { client async throws in
-                let port = try #require(client.port)
-                try await body("http://127.0.0.1:\(port)", tenant)
-            }
+        }) { url in
+            try await body(url.absoluteString, tenant)
         }
     }
 

@@ -15,25 +15,11 @@ struct GeminiStreamingTests {
     /// Runs `body` with the server on a live loopback port, its upstream pointed at a fresh tenant of the fake.
     static func live(_ engine: TestEngine, _ body: @Sendable (String, String) async throws -> Void) async throws {
         let (tenant, base) = try await FakeGemini.shared.newTenant()
-        try await withTestDatabase(engine) { database async throws in
-            let (url, _) = try await TestKeyServer.shared.publish()
-            var settings = Settings()
-            settings.firebaseProjectId = TestIdentityProvider.projectId
-            settings.authKeysURL = url
-            settings.port = 0
+        try await withLiveServer(engine, configure: { settings in
             settings.geminiAPIKey = G.serverKey
             settings.gemini.apiBase = base
-            var logger = Logger(label: "live")
-            logger.logLevel = .warning
-            let app = try buildApplication(
-                settings: settings,
-                dependencies: AppDependencies(database: database,
-                                              keyStore: SigningKeyStore(url: url, logger: logger, fetchTimeout: .seconds(120))),
-                logger: logger)
-            try await app.test(.live) { client async throws in
-                let port = try #require(client.port)
-                try await body("http://127.0.0.1:\(port)", tenant)
-            }
+        }) { url in
+            try await body(url.absoluteString, tenant)
         }
     }
 

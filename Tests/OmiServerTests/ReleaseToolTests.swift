@@ -240,24 +240,6 @@ struct ReleaseToolTests {
 
     /// Runs `body` with the base URL of a server on a real loopback socket whose release secret is `secret`.
     static func withServer(_ engine: TestEngine, _ body: @Sendable (URL) async throws -> Void) async throws {
-        try await withTestDatabase(engine) { database async throws in
-            let (url, _) = try await TestKeyServer.shared.publish()
-            var settings = Settings()
-            settings.firebaseProjectId = TestIdentityProvider.projectId
-            settings.authKeysURL = url
-            settings.port = 0
-            settings.releaseSecret = Self.secret
-            var logger = Logger(label: "release-tool")
-            logger.logLevel = .warning
-            let app = try buildApplication(
-                settings: settings,
-                dependencies: AppDependencies(database: database,
-                                              keyStore: SigningKeyStore(url: url, logger: logger, fetchTimeout: .seconds(120))),
-                logger: logger)
-            try await app.test(.live) { client async throws in
-                let port = try #require(client.port)
-                try await body(try #require(URL(string: "http://127.0.0.1:\(port)")))
-            }
-        }
+        try await withLiveServer(engine, configure: { $0.releaseSecret = Self.secret }, body)
     }
 }

@@ -9,14 +9,16 @@ import OpenAPIRuntime
 import Testing
 @testable import OmiServer
 
-/// Runs `body` with the base URL of a server on a real loopback socket.
-func withLiveServer(_ engine: TestEngine, _ body: @Sendable (URL) async throws -> Void) async throws {
+/// Runs `body` with the base URL of a server on a real loopback socket; `configure` adjusts the settings first.
+func withLiveServer(_ engine: TestEngine, configure: @Sendable (inout Settings) -> Void = { _ in },
+                    _ body: @Sendable (URL) async throws -> Void) async throws {
     try await withTestDatabase(engine) { database async throws in
         let (url, _) = try await TestKeyServer.shared.publish()
         var settings = Settings()
         settings.firebaseProjectId = TestIdentityProvider.projectId
         settings.authKeysURL = url
         settings.port = 0
+        configure(&settings)
         var logger = Logger(label: "live")
         logger.logLevel = .warning
         let app = try buildApplication(
