@@ -110,6 +110,7 @@ public enum Migrations {
         agentVM,
         meters,
         chatFiles,
+        taskListOrder,
     ]
 }
 
@@ -121,7 +122,7 @@ extension Database {
     public func migrate(_ migrations: [Migration] = Migrations.all) async throws -> [Int] {
         let kind = self.kind
         let logger = self.logger
-        return try await withConnection { db in
+        return try await withSchemaConnection { db in
             if kind == .postgres { try await db.raw("SELECT pg_advisory_lock(7210398)").run() }
             do {
                 let applied = try await Self.applyPending(migrations, db: db, kind: kind, logger: logger)

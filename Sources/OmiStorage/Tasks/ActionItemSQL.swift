@@ -9,7 +9,7 @@ enum ActionItemSQL {
         export_platform, apple_reminder_id
         """
 
-    /// Product order (tasks.md §1.1).
+    /// Product order (tasks.md §1.1). Migration 15's `action_items_by_list_order` repeats it; change both together.
     static let order = """
         ORDER BY completed ASC, CASE WHEN due_at IS NULL THEN 1 ELSE 0 END ASC, due_at ASC, created_at DESC, id ASC
         """

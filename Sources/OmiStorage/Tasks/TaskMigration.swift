@@ -81,3 +81,15 @@ extension Migrations {
         "CREATE INDEX task_share_acceptances_by_uid ON task_share_acceptances (uid)",
     ])
 }
+
+extension Migrations {
+    /// Version 15: an index in the task list's own order (`ActionItemSQL.order`), so the newest page of a user with a
+    /// million tasks is read off the index instead of sorting every one of their rows (issue 12's scale check). The
+    /// expression must match the ORDER BY's exactly for either engine to use it.
+    static let taskListOrder = Migration(version: 15, name: "action_items_list_order", statements: [
+        """
+        CREATE INDEX action_items_by_list_order ON action_items
+            (uid, deleted, completed, (CASE WHEN due_at IS NULL THEN 1 ELSE 0 END), due_at, created_at DESC, id)
+        """,
+    ])
+}
