@@ -2,8 +2,8 @@ import Synchronization
 
 /// A first-come, first-served lock that suspends waiters instead of blocking threads.
 ///
-/// SQLite has one writer at a time. Without this, writers queue inside `BEGIN IMMEDIATE` on SQLite's busy timeout,
-/// each holding a thread of the small I/O pool, until the writer that owns the lock cannot get a thread to commit.
+/// SQLite has one writer at a time. Without this, writers would queue inside SQLite's busy handler, each blocking the
+/// thread it runs on, until the writer that owns the lock could not get a thread to commit.
 final class AsyncLock: Sendable {
     private struct State {
         var locked = false

@@ -4,7 +4,6 @@ import NIOCore
 import NIOPosix
 import PostgresKit
 import SQLKit
-import SQLiteKit
 
 /// Which SQL engine backs a `Database`.
 public enum DatabaseKind: String, Sendable {
@@ -31,67 +30,70 @@ public enum DatabaseLocation: Sendable, Equatable {
 /// user are serialised) live here.
 public final class Database: Sendable {
     public let kind: DatabaseKind
-    let backend: any PoolBackend
+    let backend: Backend
     let logger: Logger
-    /// Serialises SQLite write transactions in process (see `AsyncLock`); unused on PostgreSQL.
-    let sqliteWriter = AsyncLock()
-    /// SQLite calls block a thread each; a pool of our own keeps them off the shared one.
-    let threadPool: NIOThreadPool?
 
-    /// `connectionWait` bounds how long a request waits for a free connection before it fails.
+    enum Backend: Sendable {
+        case pooled(any PoolBackend)
+        case sqlite(SQLiteStore)
+    }
+
+    /// `connectionWait` bounds how long a request waits for a free PostgreSQL connection before it fails. On SQLite,
+    /// `maxConnections` is the number of readers beside the one writer.
     public init(_ location: DatabaseLocation, logger: Logger, maxConnections: Int? = nil,
                 connectionWait: TimeAmount = .seconds(10)) throws {
         self.kind = location.kind
         self.logger = logger
-        let group = MultiThreadedEventLoopGroup.singleton
         switch location {
         case .sqlite(let path):
-            let pool = NIOThreadPool(numberOfThreads: 8)
-            pool.start()
-            threadPool = pool
-            let source = TunedSQLiteSource(base: SQLiteConnectionSource(
-                configuration: .init(storage: .file(path: path), enableForeignKeys: true),
-                threadPool: pool))
-            // SQLite allows one writer at a time; a few connections let readers proceed beside it (WAL).
-            let perLoop = max(1, (maxConnections ?? 4) / max(1, System.coreCount))
-            backend = Pooled(pool: EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: connectionWait, on: group)) {
-                $0.sql()
-            }
+            backend = .sqlite(try SQLiteStore(path: path, readers: maxConnections ?? 4, logger: logger))
         case .postgres(let url):
-            threadPool = nil
             var configuration = try SQLPostgresConfiguration(url: url)
             // Opening a connection may take as long as waiting for one: a busy server on few cores accepts slowly.
             configuration.coreConfiguration.options.connectTimeout = connectionWait
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let perLoop = max(1, (maxConnections ?? 8) / max(1, System.coreCount))
-            backend = Pooled(pool: EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: connectionWait, on: group)) {
+            backend = .pooled(Pooled(pool: EventLoopGroupConnectionPool(
+                source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: connectionWait,
+                on: MultiThreadedEventLoopGroup.singleton)) {
                 $0.sql()
-            }
+            })
         }
     }
 
     /// Runs `body` with one connection held for its duration.
     public func withConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await backend.withConnection(logger: logger, body)
+        switch backend {
+        case .pooled(let pool): try await pool.withConnection(logger: logger, body)
+        case .sqlite(let store): try await store.withReader(body)
+        }
+    }
+
+    /// Runs `body` on the connection that changes the schema: SQLite's writer, so nothing writes beside it.
+    func withSchemaConnection<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        switch backend {
+        case .pooled(let pool): try await pool.withConnection(logger: logger, body)
+        case .sqlite(let store): try await store.withWriter(body)
+        }
     }
 
     /// Runs `body` in one write transaction: all of it commits or none of it does.
     ///
-    /// On SQLite the transaction starts with `BEGIN IMMEDIATE`, taking the write lock up front so two writers never
-    /// deadlock upgrading read locks. On PostgreSQL, `lockKeys` are taken as transaction-scoped advisory locks, which
-    /// serialises writers that touch the same user's rows (for example session find-or-create).
+    /// On SQLite the transaction runs on the one writer connection and starts with `BEGIN IMMEDIATE`. On PostgreSQL,
+    /// `lockKeys` are taken as transaction-scoped advisory locks, which serialises writers that touch the same user's
+    /// rows (for example session find-or-create).
     public func transaction<T: Sendable>(
         lockKeys: [String] = [], _ body: @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         let kind = self.kind
-        if kind == .sqlite {
-            return try await sqliteWriter.withLock {
-                try await withConnection { db in try await Self.inTransaction(db, kind: kind, body) }
+        switch backend {
+        case .sqlite(let store):
+            return try await store.withWriter { db in try await Self.inTransaction(db, kind: kind, body) }
+        case .pooled(let pool):
+            return try await pool.withConnection(logger: logger) { db in
+                try await Self.inTransaction(db, kind: kind, lockKeys: lockKeys, body)
             }
         }
-        return try await withConnection { db in try await Self.inTransaction(db, kind: kind, lockKeys: lockKeys, body) }
     }
 
     /// Runs `body` between `BEGIN` and `COMMIT` on one connection, rolling back when it throws.
@@ -116,8 +118,10 @@ public final class Database: Sendable {
     }
 
     public func shutdown() async {
-        await backend.shutdown()
-        try? await threadPool?.shutdownGracefully()
+        switch backend {
+        case .pooled(let pool): await pool.shutdown()
+        case .sqlite(let store): store.close()
+        }
     }
 }
 
@@ -144,20 +148,5 @@ struct Pooled<Source: ConnectionPoolSource>: PoolBackend, @unchecked Sendable {
 
     func shutdown() async {
         try? await pool.shutdownAsync()
-    }
-}
-
-/// Opens SQLite connections with the settings every connection needs: a busy timeout so writers queue instead of
-/// failing, and `synchronous=NORMAL`, which in WAL mode keeps every committed write across a process crash.
-struct TunedSQLiteSource: ConnectionPoolSource {
-    let base: SQLiteConnectionSource
-
-    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
-            connection.query("PRAGMA journal_mode = WAL")
-                .flatMap { _ in connection.query("PRAGMA busy_timeout = 10000") }
-                .flatMap { _ in connection.query("PRAGMA synchronous = NORMAL") }
-                .map { _ in connection }
-        }
     }
 }

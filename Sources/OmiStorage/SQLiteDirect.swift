@@ -1,0 +1,333 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SQLKit
+import SQLiteKit
+import Synchronization
+import VaporCSQLite
+
+/// The SQLite side of `Database`: one writer connection and a few readers, called directly on the caller's thread.
+///
+/// Statements here take microseconds, so each runs in place instead of hopping to an I/O thread and back; a save of a
+/// chat message is six statements, and the hops, not SQLite, were what capped writes (issue 12). Prepared statements
+/// are kept per connection. Writers are serialised in process by `writerLock`, so a writer never waits inside
+/// SQLite's busy handler on a thread it shares with other requests; readers never wait in WAL mode.
+final class SQLiteStore: Sendable {
+    let writer: SQLiteDirectConnection
+    private let readers: ConnectionQueue
+    let writerLock = AsyncLock()
+    let logger: Logger
+    private let closed = Atomic(false)
+
+    init(path: String, readers count: Int, logger: Logger) throws {
+        self.logger = logger
+        writer = try SQLiteDirectConnection(path: path)
+        readers = ConnectionQueue(try (0..<max(1, count)).map { _ in try SQLiteDirectConnection(path: path) })
+    }
+
+    /// A reader for the duration of `body`; a write through it takes the writer lock for that statement.
+    func withReader<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try checkOpen()
+        let connection = await readers.take()
+        defer { readers.give(back: connection) }
+        return try await body(SQLiteDirectDatabase(connection: connection, store: self, isWriter: false))
+    }
+
+    /// The writer connection, with the writer lock held for the duration of `body`.
+    func withWriter<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try checkOpen()
+        return try await writerLock.withLock {
+            try await SQLiteStore.$holdsWriter.withValue(true) {
+                try await body(SQLiteDirectDatabase(connection: writer, store: self, isWriter: true))
+            }
+        }
+    }
+
+    func close() {
+        closed.store(true, ordering: .relaxed)
+        writer.close()
+        readers.closeAll()
+    }
+
+    /// After `close`, a caller learns the database is gone (readiness reports a transport failure), not a SQL error.
+    private func checkOpen() throws {
+        if closed.load(ordering: .relaxed) { throw SQLiteFailure(code: SQLITE_MISUSE, message: "the database is closed") }
+    }
+
+    /// Set while a task holds the writer: a write it makes through a reader must not wait for the lock it holds.
+    @TaskLocal static var holdsWriter = false
+}
+
+/// Connections handed out first come, first served; a taker waits while all are in use.
+final class ConnectionQueue: Sendable {
+    private struct State {
+        var free: [SQLiteDirectConnection]
+        var all: [SQLiteDirectConnection]
+        var waiters: [CheckedContinuation<SQLiteDirectConnection, Never>] = []
+    }
+
+    private let state: Mutex<State>
+
+    init(_ connections: [SQLiteDirectConnection]) {
+        state = Mutex(State(free: connections, all: connections))
+    }
+
+    func take() async -> SQLiteDirectConnection {
+        if let connection = state.withLock({ $0.free.popLast() }) { return connection }
+        return await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> SQLiteDirectConnection? in
+                if let connection = state.free.popLast() { return connection }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+
+    func give(back connection: SQLiteDirectConnection) {
+        let waiter = state.withLock { state -> CheckedContinuation<SQLiteDirectConnection, Never>? in
+            if state.waiters.isEmpty {
+                state.free.append(connection)
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        waiter?.resume(returning: connection)
+    }
+
+    func closeAll() {
+        for connection in state.withLock({ $0.all }) { connection.close() }
+    }
+}
+
+/// A failed SQLite call: the result code and SQLite's message (never shown to clients; see `ErrorResponses`).
+struct SQLiteFailure: Error, CustomStringConvertible {
+    let code: Int32
+    let message: String
+    var description: String { "SQLite error \(code): \(message)" }
+}
+
+/// One SQLite connection, used by one caller at a time (the store hands it out), with its prepared statements.
+final class SQLiteDirectConnection: @unchecked Sendable {
+    private var handle: OpaquePointer?
+    private var statements: [String: OpaquePointer] = [:]
+    /// Statements whose SQL varies (an `IN` list of any length) would otherwise pile up.
+    private static let cachedStatementLimit = 256
+
+    init(path: String) throws {
+        let flags = SQLITE_OPEN_CREATE | SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+            | SQLITE_OPEN_EXRESCODE
+        var handle: OpaquePointer?
+        let status = sqlite_nio_sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "cannot open"
+            sqlite_nio_sqlite3_close_v2(handle)
+            throw SQLiteFailure(code: status, message: message)
+        }
+        self.handle = handle
+        // A busy timeout still matters when another process (the admin CLI) writes; `synchronous=NORMAL` in WAL mode
+        // keeps every committed write across a process crash; mapped reads skip a system call per page, since
+        // SQLite's own cache is reset whenever another connection commits.
+        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL",
+                       "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = 268435456"] {
+            try run(pragma, binds: []) { _ in }
+        }
+    }
+
+    /// Runs the first statement of `sql`, calling `onRow` for each row, and leaves the statement ready for reuse.
+    func run(_ sql: String, binds: [SQLiteData], onRow: (SQLiteDirectRow) throws -> Void) throws {
+        let statement = try prepare(sql)
+        defer {
+            sqlite_nio_sqlite3_reset(statement)
+            sqlite_nio_sqlite3_clear_bindings(statement)
+        }
+        try bind(binds, to: statement)
+        var columns: SQLiteDirectRow.Columns?
+        while true {
+            let status = sqlite_nio_sqlite3_step(statement)
+            if status == SQLITE_DONE { return }
+            guard status == SQLITE_ROW else { throw failure(status) }
+            if columns == nil { columns = .init(statement) }
+            try onRow(SQLiteDirectRow(columns: columns!, values: values(of: statement, count: columns!.names.count)))
+        }
+    }
+
+    /// Whether `sql` would write, and whether this connection is outside a transaction of its own.
+    func writesOutsideTransaction(_ sql: String) throws -> Bool {
+        let statement = try prepare(sql)
+        return sqlite_nio_sqlite3_stmt_readonly(statement) == 0 && sqlite_nio_sqlite3_get_autocommit(handle) != 0
+    }
+
+    private func prepare(_ sql: String) throws -> OpaquePointer {
+        if let cached = statements[sql] { return cached }
+        var statement: OpaquePointer?
+        let status = sqlite_nio_sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil)
+        guard status == SQLITE_OK else { throw failure(status) }
+        guard let statement else { throw SQLiteFailure(code: SQLITE_MISUSE, message: "empty statement") }
+        if statements.count >= Self.cachedStatementLimit {
+            for (_, old) in statements { sqlite_nio_sqlite3_finalize(old) }
+            statements.removeAll(keepingCapacity: true)
+        }
+        statements[sql] = statement
+        return statement
+    }
+
+    private func bind(_ binds: [SQLiteData], to statement: OpaquePointer) throws {
+        for (offset, value) in binds.enumerated() {
+            let index = Int32(offset + 1)
+            let status: Int32 = switch value {
+            case .integer(let n): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(n))
+            case .float(let x): sqlite_nio_sqlite3_bind_double(statement, index, x)
+            case .text(let text):
+                sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transientBinding,
+                                               UInt8(SQLITE_UTF8))
+            case .blob(let bytes):
+                bytes.withUnsafeReadableBytes {
+                    sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transientBinding)
+                }
+            case .null: sqlite_nio_sqlite3_bind_null(statement, index)
+            }
+            guard status == SQLITE_OK else { throw failure(status) }
+        }
+    }
+
+    private func values(of statement: OpaquePointer, count: Int) throws -> [SQLiteData] {
+        var values: [SQLiteData] = []
+        values.reserveCapacity(count)
+        for column in 0..<Int32(count) {
+            switch sqlite_nio_sqlite3_column_type(statement, column) {
+            case SQLITE_INTEGER: values.append(.integer(.init(sqlite_nio_sqlite3_column_int64(statement, column))))
+            case SQLITE_FLOAT: values.append(.float(sqlite_nio_sqlite3_column_double(statement, column)))
+            case SQLITE_TEXT:
+                guard let text = sqlite_nio_sqlite3_column_text(statement, column) else {
+                    throw SQLiteFailure(code: SQLITE_ERROR, message: "unexpected nil column text")
+                }
+                values.append(.text(String(cString: text)))
+            case SQLITE_BLOB:
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                var buffer = ByteBufferAllocator().buffer(capacity: length)
+                if let bytes = sqlite_nio_sqlite3_column_blob(statement, column) {
+                    buffer.writeBytes(UnsafeRawBufferPointer(start: bytes, count: length))
+                }
+                values.append(.blob(buffer))
+            default: values.append(.null)
+            }
+        }
+        return values
+    }
+
+    private func failure(_ status: Int32) -> SQLiteFailure {
+        SQLiteFailure(code: status, message: handle.map { String(cString: sqlite_nio_sqlite3_errmsg($0)) } ?? "closed")
+    }
+
+    func close() {
+        for (_, statement) in statements { sqlite_nio_sqlite3_finalize(statement) }
+        statements.removeAll()
+        sqlite_nio_sqlite3_close_v2(handle)
+        handle = nil
+    }
+}
+
+private let transientBinding = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+/// One row of a direct query. Column names are shared by the rows of one statement.
+struct SQLiteDirectRow: SQLRow {
+    final class Columns: Sendable {
+        let names: [String]
+        let index: [String: Int]
+
+        init(_ statement: OpaquePointer) {
+            let count = Int(sqlite_nio_sqlite3_column_count(statement))
+            names = (0..<count).map { String(cString: sqlite_nio_sqlite3_column_name(statement, Int32($0))) }
+            var index: [String: Int] = [:]
+            // The first of two same-named columns wins, as with SQLiteNIO's rows.
+            for (offset, name) in names.enumerated() where index[name] == nil { index[name] = offset }
+            self.index = index
+        }
+    }
+
+    struct MissingColumn: Error, CustomStringConvertible {
+        let column: String
+        var description: String { "no column \(column) in the row" }
+    }
+
+    let columns: Columns
+    let values: [SQLiteData]
+
+    var allColumns: [String] { columns.names }
+
+    func contains(column: String) -> Bool { columns.index[column] != nil }
+
+    func decodeNil(column: String) throws -> Bool { try value(column) == .null }
+
+    func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
+        let value = try value(column)
+        // The common scalar types directly; anything else goes through SQLiteKit's decoder, as before.
+        switch value {
+        case .text(let text):
+            if D.self == String.self || D.self == String?.self { return Optional(text) as! D }
+        case .integer(let n):
+            if D.self == Int64.self || D.self == Int64?.self { return Optional(Int64(n)) as! D }
+            if D.self == Int.self || D.self == Int?.self { return Optional(Int(n)) as! D }
+            if (D.self == Bool.self || D.self == Bool?.self) && (n == 0 || n == 1) { return Optional(n == 1) as! D }
+        case .float(let x):
+            if D.self == Double.self || D.self == Double?.self { return Optional(x) as! D }
+        case .null:
+            if D.self == String?.self { return String?.none as! D }
+            if D.self == Int64?.self { return Int64?.none as! D }
+            if D.self == Int?.self { return Int?.none as! D }
+            if D.self == Bool?.self { return Bool?.none as! D }
+            if D.self == Double?.self { return Double?.none as! D }
+        case .blob:
+            break
+        }
+        return try SQLiteDirectDatabase.decoder.decode(D.self, from: value)
+    }
+
+    private func value(_ column: String) throws -> SQLiteData {
+        guard let offset = columns.index[column] else { throw MissingColumn(column: column) }
+        return values[offset]
+    }
+}
+
+/// SQLKit's view of one direct connection.
+struct SQLiteDirectDatabase: SQLDatabase {
+    static let encoder = SQLiteDataEncoder()
+    static let decoder = SQLiteDataDecoder()
+
+    let connection: SQLiteDirectConnection
+    let store: SQLiteStore
+    let isWriter: Bool
+
+    var logger: Logger { store.logger }
+    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+    var dialect: any SQLDialect { SQLiteDialect() }
+    var queryLogLevel: Logger.Level? { .debug }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+        do {
+            let (sql, binds) = try serialized(query)
+            try connection.run(sql, binds: binds) { onRow($0) }
+            return eventLoop.makeSucceededVoidFuture()
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let (sql, binds) = try serialized(query)
+        if !isWriter, !SQLiteStore.holdsWriter, try connection.writesOutsideTransaction(sql) {
+            try await store.writerLock.withLock { try connection.run(sql, binds: binds) { onRow($0) } }
+        } else {
+            try connection.run(sql, binds: binds) { onRow($0) }
+        }
+    }
+
+    private func serialized(_ query: any SQLExpression) throws -> (String, [SQLiteData]) {
+        let (sql, binds) = serialize(query)
+        if let level = queryLogLevel, logger.logLevel <= level {
+            logger.log(level: level, "Executing query", metadata: ["sql": .string(sql)])
+        }
+        return (sql, try binds.map { try Self.encoder.encode($0) })
+    }
+}
