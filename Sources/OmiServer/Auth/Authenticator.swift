@@ -29,9 +29,14 @@ public struct Authenticator: Sendable {
     public func authenticate(authorization: String?, method: String = "", path: String = "") async -> Result<AuthenticatedUser, Failure> {
         guard let authorization else { return .failure(.missingHeader) }
         guard authorization.utf8.count <= Self.maxHeaderBytes else { return .failure(.invalid) }
-        let parts = authorization.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else { return .failure(.invalid) }
-        let token = String(parts[1])
+        // `<scheme> <token>` with exactly one space, read as bytes: splitting a kilobyte of token by Characters showed
+        // up as 4% of a saved message's CPU time.
+        let bytes = authorization.utf8
+        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return .failure(.invalid) }
+        let rest = bytes[bytes.index(after: space)...]
+        guard String(authorization[..<space]).lowercased() == "bearer", !rest.isEmpty,
+              !rest.contains(UInt8(ascii: " ")) else { return .failure(.invalid) }
+        let token = String(Substring(rest))
 
         if let key = impersonationKey, let uid = Self.impersonatedUid(token: token, key: key) {
             logger.warning("impersonation", metadata: ["uid": "\(uid)", "method": "\(method)", "path": "\(path)"])
