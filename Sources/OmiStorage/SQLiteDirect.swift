@@ -126,10 +126,10 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         }
         self.handle = handle
         // A busy timeout still matters when another process (the admin CLI) writes; `synchronous=NORMAL` in WAL mode
-        // keeps every committed write across a process crash; mapped reads skip a system call per page, since
-        // SQLite's own cache is reset whenever another connection commits.
+        // keeps every committed write across a process crash. No memory-mapped I/O: the mapped file would count in
+        // the process's resident memory and grow with the database, and reads are not where the time goes.
         for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL",
-                       "PRAGMA foreign_keys = ON", "PRAGMA mmap_size = 268435456"] {
+                       "PRAGMA foreign_keys = ON"] {
             try run(pragma, binds: []) { _ in }
         }
     }
