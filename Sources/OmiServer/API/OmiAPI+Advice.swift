@@ -26,7 +26,7 @@ extension OmiAPI {
         let content = body.content.trimmingCharacters(in: .whitespacesAndNewlines)
         if content.isEmpty { throw APIError.badRequest("content cannot be empty or whitespace only") }
         let advice = AdviceRecord(
-            id: UUID().uuidString.lowercased(), content: content, category: category, reasoning: body.reasoning,
+            id: RandomUUID.lowercased(), content: content, category: category, reasoning: body.reasoning,
             sourceApp: body.sourceApp, confidence: body.confidence ?? 0.5, contextSummary: body.contextSummary,
             currentActivity: body.currentActivity, createdAt: Clock.nowMicros())
         do {

@@ -14,7 +14,7 @@ extension OmiAPI {
         var seen = Set<String>()
         let ids = (body?.messageIds ?? []).filter { seen.insert($0).inserted }
         guard !ids.isEmpty else { throw APIError.badRequest("No message IDs provided") }
-        let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let token = RandomUUID.make().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let now = Clock.nowMicros()
         let senderName = try await users.displayName(uid: user.uid) ?? ""
         do {
@@ -53,7 +53,7 @@ extension OmiAPI {
         guard let sessionId = body?.sessionId else {
             let context = ([body?.profileText].compactMap { $0 } + (body?.memories ?? [])).joined(separator: "\n")
             let greeting = await text.greeting(context: context)
-            return .ok(.init(body: .json(.init(message: greeting, messageId: UUID().uuidString.lowercased()))))
+            return .ok(.init(body: .json(.init(message: greeting, messageId: RandomUUID.lowercased()))))
         }
         guard let session = try await chat.session(uid: user.uid, id: sessionId) else {
             throw APIError.notFound("Chat session not found")
@@ -61,7 +61,7 @@ extension OmiAPI {
         let recent = try await chat.recentMessages(uid: user.uid, sessionId: sessionId, limit: 5)
         let context = recent.map { "\($0.sender): \($0.text)" }.joined(separator: "\n")
         let greeting = await text.greeting(context: context)
-        let draft = MessageDraft(id: UUID().uuidString.lowercased(), isClientId: false, sessionId: sessionId,
+        let draft = MessageDraft(id: RandomUUID.lowercased(), isClientId: false, sessionId: sessionId,
                                  appScope: session.appScope, text: greeting, sender: "ai", metadata: nil,
                                  contentBlocks: nil, messageSource: "desktop_chat", journalRevision: nil)
         let saved = try await chat.saveMessage(uid: user.uid, draft: draft, now: Clock.nowMicros())

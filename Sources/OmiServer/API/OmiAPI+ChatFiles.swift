@@ -32,7 +32,7 @@ extension OmiAPI {
                 }
                 let content = try await Self.collect(raw.body, upTo: Self.chatFilePartBytes)
                 let record = ChatFileRecord(
-                    id: UUID().uuidString.lowercased(), name: Self.fileName(raw.filename),
+                    id: RandomUUID.lowercased(), name: Self.fileName(raw.filename),
                     mimeType: Self.mimeType(raw.headerFields[.contentType]), createdAt: Clock.nowMicros(),
                     content: content)
                 try await chatFiles.insert(uid: user.uid, record)

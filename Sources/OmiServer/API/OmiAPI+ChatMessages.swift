@@ -33,7 +33,7 @@ extension OmiAPI {
         }
         try v.check()
         let draft = MessageDraft(
-            id: body.clientMessageId ?? UUID().uuidString.lowercased(), isClientId: body.clientMessageId != nil,
+            id: body.clientMessageId ?? RandomUUID.lowercased(), isClientId: body.clientMessageId != nil,
             sessionId: body.sessionId.flatMap { $0.isEmpty ? nil : $0 }, appScope: QueryValues.appScope(body.appId),
             text: body.text, sender: body.sender.rawValue, metadata: body.metadata,
             contentBlocks: body.contentBlocks.map { Wire.JSONValue.array($0).jsonText },

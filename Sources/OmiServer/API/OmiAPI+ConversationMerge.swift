@@ -31,7 +31,7 @@ extension OmiAPI {
                 }
                 sources.append(record)
             }
-            var (merged, warning) = Self.merge(sources, id: UUID().uuidString.lowercased(), now: now)
+            var (merged, warning) = Self.merge(sources, id: RandomUUID.lowercased(), now: now)
             // reprocess=false is the deterministic minimum by contract (§3.9 step 5), so it never goes to the model.
             let pending = processor.begin(&merged, mode: reprocess ? .reprocess : .fresh, useModel: reprocess, now: now,
                                           zone: zone)
@@ -85,7 +85,7 @@ extension OmiAPI {
                 segment.start += offset
                 segment.end += offset
                 if !usedIds.insert(segment.id).inserted {
-                    segment.id = UUID().uuidString.lowercased()
+                    segment.id = RandomUUID.lowercased()
                     usedIds.insert(segment.id)
                 }
                 merged.segments.append(segment)

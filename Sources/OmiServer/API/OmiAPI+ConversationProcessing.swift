@@ -115,7 +115,7 @@ extension OmiAPI {
         if body.finishedAt != nil && finishedAt <= startedAt { throw refuse("finished_at must be after started_at") }
         let session = [body.clientSessionId, body.clientConversationId, body.sessionId, body.clientId]
             .compactMap { $0 }.first { !$0.isEmpty }
-        let id = session.map { ConversationIds.fromSegments(uid: uid, sessionId: $0) } ?? UUID().uuidString.lowercased()
+        let id = session.map { ConversationIds.fromSegments(uid: uid, sessionId: $0) } ?? RandomUUID.lowercased()
         var record = ConversationRecord(id: id, createdAt: startedAt)
         record.updatedAt = now
         record.startedAt = startedAt

@@ -14,7 +14,7 @@ extension OmiAPI {
         v.range(body.durationSeconds, 0...86_400, at: ["body", "duration_seconds"])
         try v.check()
         let session = FocusSessionRecord(
-            id: UUID().uuidString.lowercased(), status: body.status.rawValue, appOrSite: body.appOrSite,
+            id: RandomUUID.lowercased(), status: body.status.rawValue, appOrSite: body.appOrSite,
             description: body.description, message: body.message, createdAt: Clock.nowMicros(),
             durationSeconds: body.durationSeconds.map(Int64.init))
         do {

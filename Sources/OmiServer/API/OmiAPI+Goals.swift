@@ -36,7 +36,7 @@ extension OmiAPI {
         v.length(title, min: 1, max: 500, at: ["body", "title"])
         try v.check()
         let now = Clock.nowMicros()
-        let hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let hex = RandomUUID.make().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
         var goal = GoalRecord(id: "goal_\(hex)", title: title, targetValue: body.targetValue, createdAt: now)
         goal.goalType = body.goalType?.rawValue ?? "scale"
         goal.currentValue = body.currentValue ?? 0

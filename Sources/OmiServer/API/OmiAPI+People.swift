@@ -20,7 +20,7 @@ extension OmiAPI {
         var v = Validator()
         v.length(body.name, min: 2, max: 40, at: ["body", "name"])
         try v.check()
-        let person = try await people.getOrCreate(uid: user.uid, name: body.name, newId: UUID().uuidString.lowercased(),
+        let person = try await people.getOrCreate(uid: user.uid, name: body.name, newId: RandomUUID.lowercased(),
                                                   now: Clock.nowMicros())
         return .ok(.init(body: .json(AccountMapping.person(person))))
     }

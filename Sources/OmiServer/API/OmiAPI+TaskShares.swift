@@ -19,7 +19,7 @@ extension OmiAPI {
         try v.check()
         let stored = try await users.displayName(uid: user.uid)
         let senderName = [stored, user.name].compactMap { $0 }.first { !$0.isEmpty } ?? "Someone"
-        let token = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let token = RandomUUID.make().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let now = Clock.nowMicros()
         do {
             try await tasks.createShare(uid: user.uid, token: token, senderName: senderName, taskIds: ids, now: now,

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import OmiStorage
 
 /// The server's front door, in front of the router: request ids, path normalisation and mount prefixes, CORS,
 /// 404/405 before authentication, body caps, error bodies, access logs and metrics.
@@ -153,7 +154,7 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
     /// `X-Desktop-Request-ID` is echoed when it is a UUID; otherwise a new one is made.
     static func requestId(from headers: HTTPFields) -> String {
         if let sent = headers[.xDesktopRequestId], let uuid = UUID(uuidString: sent) { return uuid.uuidString.lowercased() }
-        return UUID().uuidString.lowercased()
+        return RandomUUID.lowercased()
     }
 }
 

@@ -94,7 +94,7 @@ struct GraphBuilder: Sendable {
                         && !aliases.contains(where: { Self.same($0, alias) }) {
                         aliases.append(alias)
                     }
-                    nodes.append(GraphNodeRecord(id: UUID().uuidString.lowercased(), label: entity.name,
+                    nodes.append(GraphNodeRecord(id: RandomUUID.lowercased(), label: entity.name,
                                                  nodeType: entity.type, aliases: aliases, memoryIds: [memoryId],
                                                  createdAt: now))
                 }

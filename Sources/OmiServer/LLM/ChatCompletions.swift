@@ -56,7 +56,7 @@ struct ChatCompletions: Sendable {
            sent.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F }) {
             return sent
         }
-        return UUID().uuidString.lowercased()
+        return RandomUUID.lowercased()
     }
 
     /// The version check, made before the body is read (chat.md §9.7, first row).

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import OmiStorage
 
 /// The names and values of a new record (platform.md §2.1).
 enum AgentVMIdentity {
@@ -11,8 +12,8 @@ enum AgentVMIdentity {
 
     static func vmName(uid: String) -> String { "omi-agent-" + uidHash(uid) }
 
-    /// `omi-` and a lowercase UUID v4; Foundation's UUID() draws its bits from the system's secure random source.
-    static func newAuthToken() -> String { "omi-" + UUID().uuidString.lowercased() }
+    /// `omi-` and a lowercase UUID v4 drawn from the system's secure random source (`RandomUUID`).
+    static func newAuthToken() -> String { "omi-" + RandomUUID.lowercased() }
 
     /// A literal IPv4 or IPv6 address; anything else (empty, `unknown`, a host name) is not usable.
     static func usableIP(_ text: String?) -> String? {

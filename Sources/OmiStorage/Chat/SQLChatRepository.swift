@@ -26,7 +26,7 @@ public struct SQLChatRepository: ChatRepository {
 
     static func insertSession(_ db: any SQLDatabase, uid: String, title: String, appScope: String,
                               now: Int64) async throws -> ChatSessionRecord {
-        let record = ChatSessionRecord(id: UUID().uuidString.lowercased(), title: title, preview: nil, createdAt: now,
+        let record = ChatSessionRecord(id: RandomUUID.lowercased(), title: title, preview: nil, createdAt: now,
                                        updatedAt: now, appScope: appScope, messageCount: 0, starred: false)
         try await db.raw("""
             INSERT INTO chat_sessions (uid, id, title, preview, created_at, updated_at, app_scope, message_count, starred)

@@ -135,7 +135,7 @@ public struct FolderRecord: Sendable, Equatable {
     public var categoryMapping: String?
     public var conversationCount = 0
 
-    public init(id: String = UUID().uuidString.lowercased(), name: String, createdAt: Int64) {
+    public init(id: String = RandomUUID.lowercased(), name: String, createdAt: Int64) {
         self.id = id
         self.name = name
         self.createdAt = createdAt

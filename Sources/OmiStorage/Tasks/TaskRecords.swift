@@ -31,7 +31,7 @@ public struct ActionItemRecord: Sendable, Equatable {
     public var exportPlatform: String?
     public var appleReminderId: String?
 
-    public init(id: String = UUID().uuidString.lowercased(), description: String, createdAt: Int64) {
+    public init(id: String = RandomUUID.lowercased(), description: String, createdAt: Int64) {
         self.id = id
         self.description = description
         self.createdAt = createdAt
@@ -55,7 +55,7 @@ public struct StagedTaskRecord: Sendable, Equatable {
     public var category: String?
     public var relevanceScore: Int64?
 
-    public init(id: String = UUID().uuidString.lowercased(), description: String, createdAt: Int64, dueAt: Int64? = nil,
+    public init(id: String = RandomUUID.lowercased(), description: String, createdAt: Int64, dueAt: Int64? = nil,
                 source: String? = nil, priority: String? = nil, metadata: String? = nil, category: String? = nil,
                 relevanceScore: Int64? = nil) {
         self.id = id
