@@ -125,10 +125,11 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             throw SQLiteFailure(code: status, message: message)
         }
         self.handle = handle
-        // A busy timeout still matters when another process (the admin CLI) writes; `synchronous=NORMAL` in WAL mode
-        // keeps every committed write across a process crash. No memory-mapped I/O: the mapped file would count in
-        // the process's resident memory and grow with the database, and reads are not where the time goes.
-        for pragma in ["PRAGMA journal_mode = WAL", "PRAGMA busy_timeout = 10000", "PRAGMA synchronous = NORMAL",
+        // The busy timeout first: it matters when another process (the admin CLI) holds a lock, and switching to WAL
+        // may need one. `synchronous=NORMAL` in WAL mode keeps every committed write across a process crash. No
+        // memory-mapped I/O: the mapped file would count in the process's resident memory and grow with the database,
+        // and reads are not where the time goes.
+        for pragma in ["PRAGMA busy_timeout = 10000", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
                        "PRAGMA foreign_keys = ON"] {
             try run(pragma, binds: []) { _ in }
         }
