@@ -16,6 +16,9 @@ as a sort over every row of the user, and as a ratio far above 1.5.
     scripts/scale-check.py --binary .build/release/omi-backend \
         --postgres-url 'postgres://postgres@127.0.0.1:54329/postgres?sslmode=disable'
 Exits 1 when a ratio is above --max-ratio.
+
+`--plans-only` skips the timing and instead fails when a plan sorts or scans the whole table (SQLite's `TEMP B-TREE`
+or `SCAN`, PostgreSQL's `Sort` or `Seq Scan`); CI runs it with --large 20000, where a missing index already shows.
 """
 import argparse
 import http.client
@@ -123,6 +126,7 @@ def copy_sql(engine, table, columns, uid, count):
 
 class SQLite:
     engine = "sqlite"
+    unindexed_markers = ("TEMP B-TREE", "SCAN ")
 
     def __init__(self, path):
         self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
@@ -145,6 +149,7 @@ class SQLite:
 
 class Postgres:
     engine = "postgres"
+    unindexed_markers = ("Sort", "Seq Scan")
 
     def __init__(self, url):
         self.url = url
@@ -203,6 +208,14 @@ def check(engine_name, store, env, args):
         print(f"{engine_name}: seeded {args.small} and {args.large} rows per table in {time.time() - started:.0f} s",
               flush=True)
         worst = 0.0
+        if args.plans_only:
+            for route, sql in PLANS.items():
+                plan = store.plan(" ".join(sql.split()))
+                bad = [marker for marker in store.unindexed_markers if marker in plan]
+                print(f"{engine_name:9} {route:14} {'FAIL ' + ', '.join(bad) if bad else 'ok  '} "
+                      + " | ".join(line.strip() for line in plan.splitlines() if line.strip()), flush=True)
+                worst = max(worst, float("inf") if bad else 0.0)
+            return worst
         for route, path in ROUTES.items():
             small = time_route(server, path, USERS[0], args.requests)
             large = time_route(server, path, USERS[1], args.requests)
@@ -227,6 +240,7 @@ def main():
     parser.add_argument("--large", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--max-ratio", type=float, default=1.5)
+    parser.add_argument("--plans-only", action="store_true", help="check the plans use an index; no timing")
     args = parser.parse_args()
     worst = 0.0
     with tempfile.TemporaryDirectory() as data:
@@ -247,6 +261,9 @@ def main():
                 worst = max(worst, check("postgres", Postgres(url), env, args))
         finally:
             admin.psql(f"DROP DATABASE IF EXISTS {name}")
+    if args.plans_only:
+        print("plans: " + ("every list query reads an index in its order" if worst == 0 else "FAIL"))
+        raise SystemExit(1 if worst else 0)
     print(f"worst ratio {worst:.2f} (target at most {args.max_ratio})")
     raise SystemExit(1 if worst > args.max_ratio else 0)
 

@@ -3,7 +3,8 @@
 # Installs PostgreSQL when it is missing, starts a private throw-away cluster on loopback (as the `postgres` user when
 # run as root), builds from scratch if needed, runs `swift test`, then the scripted checks against the built server:
 # the smoke suite and parity (smoke.sh), schemathesis (fuzz.sh), two instances on one database (multi-instance.sh),
-# SIGTERM (graceful-shutdown.sh) and kill -9 (crash-safety.py); and stops the cluster again.
+# SIGTERM (graceful-shutdown.sh), kill -9 (crash-safety.py) and the list queries' plans (scale-check.py --plans-only);
+# and stops the cluster again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,4 +64,7 @@ echo "== graceful shutdown"
 bash scripts/graceful-shutdown.sh
 echo "== crash safety: kill -9 under sustained writes"
 python3 scripts/crash-safety.py --binary "$(swift build --show-bin-path)/omi-backend" --rounds 2 \
+  --postgres-url "$TEST_POSTGRES_URL"
+echo "== list queries read an index in their order (plans at 20,000 rows per user, both engines)"
+python3 scripts/scale-check.py --binary "$(swift build --show-bin-path)/omi-backend" --large 20000 --plans-only \
   --postgres-url "$TEST_POSTGRES_URL"
