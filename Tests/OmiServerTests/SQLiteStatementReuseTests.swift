@@ -1,0 +1,62 @@
+import Foundation
+@testable import OmiStorage
+import SQLiteNIO
+import Testing
+
+/// A cached SQLite statement is reused as it is: new binds never make SQLite plan it again, and nothing bound for one
+/// use leaks into the next.
+@Suite("SQLite statement reuse")
+struct SQLiteStatementReuseTests {
+    static func withConnection(_ body: (SQLiteDirectConnection) throws -> Void) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omi-stmt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let connection = try SQLiteDirectConnection(path: directory.appendingPathComponent("probe.sqlite").path)
+        defer { connection.close() }
+        try body(connection)
+    }
+
+    static func rows(_ c: SQLiteDirectConnection, _ sql: String, _ binds: [SQLiteData]) throws -> [[SQLiteData]] {
+        var rows: [[SQLiteData]] = []
+        try c.run(sql, binds: binds) { row in rows.append(row.values) }
+        return rows
+    }
+
+    /// SQLite 3.54 marks `column = ?` terms outside the index as plan-dependent; clearing binds after each use made
+    /// every save plan its session lookup again.
+    @Test func newBindsDoNotMakeSQLitePlanTheStatementAgain() throws {
+        try Self.withConnection { c in
+            try c.run("CREATE TABLE sessions (uid TEXT, scope TEXT, flag INTEGER, updated BIGINT, id TEXT)", binds: []) { _ in }
+            try c.run("CREATE INDEX sessions_by_scope ON sessions (uid, scope, updated, id)", binds: []) { _ in }
+            for n in 0..<20 {
+                try c.run("INSERT INTO sessions VALUES (?1, ?2, ?3, ?4, ?5)",
+                          binds: [.text("u\(n % 3)"), .text(n % 2 == 0 ? "a" : "b"), .integer(n % 2), .integer(n), .text("s\(n)")]) { _ in }
+            }
+            let lookup = "SELECT id FROM sessions WHERE uid = ?1 AND scope = ?2 ORDER BY updated DESC, id DESC LIMIT 1"
+            for n in 0..<20 {
+                let got = try Self.rows(c, lookup, [.text("u\(n % 3)"), .text(n % 2 == 0 ? "a" : "b")])
+                #expect(got.count == 1)
+            }
+            // The newest of u1's "b" rows: n in {1, 7, 13, 19}.
+            let newest = try Self.rows(c, lookup, [.text("u1"), .text("b")])
+            #expect(newest == [[.text("s19")]])
+            #expect(c.timesReprepared(lookup) == 0)
+        }
+    }
+
+    /// Parameters a call leaves unbound are NULL, not the previous call's values; a large value does not stick either.
+    @Test func nothingBoundForOneUseReachesTheNext() throws {
+        try Self.withConnection { c in
+            let sql = "SELECT ?1 AS a, ?2 AS b"
+            let both = try Self.rows(c, sql, [.integer(1), .text("kept?")])
+            let one = try Self.rows(c, sql, [.integer(3)])
+            let large = String(repeating: "x", count: 64 * 1024)
+            let big = try Self.rows(c, sql, [.text(large), .integer(2)])
+            let none = try Self.rows(c, sql, [])
+            #expect(both == [[.integer(1), .text("kept?")]])
+            #expect(one == [[.integer(3), .null]])
+            #expect(big == [[.text(large), .integer(2)]])
+            #expect(none == [[.null, .null]])
+        }
+    }
+}
