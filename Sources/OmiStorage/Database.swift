@@ -79,7 +79,8 @@ public final class Database: Sendable {
 
     /// Runs `body` in one write transaction: all of it commits or none of it does.
     ///
-    /// On SQLite the transaction runs on the one writer connection and starts with `BEGIN IMMEDIATE`. On PostgreSQL,
+    /// On SQLite the transaction runs on the one writer connection, as a savepoint in a batch that commits several
+    /// requests' transactions at once (`GroupCommit`); it returns only once that batch is committed. On PostgreSQL,
     /// `lockKeys` are taken as transaction-scoped advisory locks, which serialises writers that touch the same user's
     /// rows (for example session find-or-create).
     public func transaction<T: Sendable>(
@@ -88,7 +89,7 @@ public final class Database: Sendable {
         let kind = self.kind
         switch backend {
         case .sqlite(let store):
-            return try await store.withWriter { db in try await Self.inTransaction(db, kind: kind, body) }
+            return try await store.groupCommit.transaction(store: store, body)
         case .pooled(let pool):
             return try await pool.withConnection(logger: logger) { db in
                 try await Self.inTransaction(db, kind: kind, lockKeys: lockKeys, body)

@@ -16,6 +16,7 @@ final class SQLiteStore: Sendable {
     let writer: SQLiteDirectConnection
     private let readers: ConnectionQueue
     let writerLock = AsyncLock()
+    let groupCommit = GroupCommit()
     let logger: Logger
     private let closed = Atomic(false)
 
