@@ -27,7 +27,7 @@ extension OmiAPI {
             let record = ScreenRowRecord(
                 deviceKey: device, localId: row.id, capturedAt: Timestamp.truncatedToMilliseconds(captured),
                 appName: row.appName ?? "", windowTitle: row.windowTitle ?? "",
-                ocrText: String(String.UnicodeScalarView((row.ocrText ?? "").unicodeScalars.prefix(1000))),
+                ocrText: (row.ocrText ?? "").prefix(scalars: 1000),
                 deviceName: row.deviceName.flatMap { $0.isEmpty ? nil : $0 },
                 captureEligible: row.captureEligible == true, accountGeneration: body.accountGeneration ?? 0,
                 retentionSeconds: row.deviceRetentionSeconds.flatMap { $0 > 0 ? $0 : nil } ?? fallbackRetention,

@@ -40,6 +40,6 @@ struct PersonaGenerator: Sendable {
     }
 
     static func cut(_ text: String, _ scalars: Int) -> String {
-        text.unicodeScalars.count <= scalars ? text : String(String.UnicodeScalarView(text.unicodeScalars.prefix(scalars)))
+        text.prefix(scalars: scalars)
     }
 }

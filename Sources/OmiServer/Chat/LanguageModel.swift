@@ -1,4 +1,5 @@
 import Foundation
+import OmiStorage
 
 /// The seam every language-model feature goes through. The model-backed implementation (an OpenAI-compatible or
 /// Anthropic upstream) arrives with the language-model issue; until one is configured every feature uses its
@@ -63,7 +64,7 @@ struct ChatTextGenerator: Sendable {
     }
 
     static func prefix(_ text: String, _ scalars: Int) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(scalars)))
+        text.prefix(scalars: scalars)
     }
 }
 

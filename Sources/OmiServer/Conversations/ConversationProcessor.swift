@@ -91,7 +91,7 @@ struct ConversationProcessor: Sendable {
         if let end = text.firstIndex(where: { ".!?".contains($0) }) { sentence = String(text[...end]) }
         let scalars = sentence.unicodeScalars
         guard scalars.count > 60 else { return sentence }
-        let head = String(String.UnicodeScalarView(scalars.prefix(60)))
+        let head = sentence.prefix(scalars: 60)
         guard let space = head.lastIndex(of: " ") else { return head }
         return String(head[..<space]).trimmingCharacters(in: .whitespaces)
     }

@@ -342,7 +342,7 @@ public struct SQLChatRepository: ChatRepository {
     // MARK: Rows
 
     /// The first 100 Unicode code points, the session preview rule.
-    public static func preview(of text: String) -> String { String(String.UnicodeScalarView(text.unicodeScalars.prefix(100))) }
+    public static func preview(of text: String) -> String { text.prefix(scalars: 100) }
 
     static func sessionRecord(_ row: any SQLRow) throws -> ChatSessionRecord {
         let created = try row.decode(column: "created_at", as: Int64?.self)
