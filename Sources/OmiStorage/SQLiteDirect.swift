@@ -353,6 +353,19 @@ struct SQLiteDirectDatabase: SQLDatabase {
         if let level = queryLogLevel, logger.logLevel <= level {
             logger.log(level: level, "Executing query", metadata: ["sql": .string(sql)])
         }
-        return (sql, try binds.map { try Self.encoder.encode($0) })
+        return (sql, try binds.map(Self.sqliteData))
+    }
+
+    /// The bind types repositories use most, converted as `SQLiteDataEncoder` would, without its cast to a protocol
+    /// (a conformance lookup per value: 9% of a 20-row screen sync). Anything else, nil included, goes to the encoder.
+    static func sqliteData(_ value: any Encodable & Sendable) throws -> SQLiteData {
+        switch value {
+        case let text as String: .text(text)
+        case let number as Int64: .integer(Int(number))
+        case let number as Int: .integer(number)
+        case let flag as Bool: .integer(flag ? 1 : 0)
+        case let number as Double: .float(number)
+        default: try encoder.encode(value)
+        }
     }
 }

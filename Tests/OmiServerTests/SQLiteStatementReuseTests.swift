@@ -1,5 +1,6 @@
 import Foundation
 @testable import OmiStorage
+import SQLiteKit
 import SQLiteNIO
 import Testing
 
@@ -57,6 +58,26 @@ struct SQLiteStatementReuseTests {
             #expect(one == [[.integer(3), .null]])
             #expect(big == [[.text(large), .integer(2)]])
             #expect(none == [[.null, .null]])
+        }
+    }
+
+    /// The fast conversion of common binds gives exactly what SQLiteKit's encoder gives, optionals and nil included.
+    @Test func bindsConvertExactlyAsSQLiteKitWould() throws {
+        let values: [any Encodable & Sendable] = [
+            "text", "", Int64.max, Int64.min, 0, Int.max, true, false, 0.25, -1e300, Double.nan,
+            Optional("wrapped"), Optional<String>.none, Optional(Int64(7)), Optional<Int64>.none, Optional(true),
+            Optional<Bool>.none, Optional(1.5), Int32(-3), Float(0.5), Data([0, 1, 255]), [UInt8](arrayLiteral: 1, 2),
+        ]
+        let encoder = SQLiteDataEncoder()
+        for value in values {
+            let fast = try SQLiteDirectDatabase.sqliteData(value)
+            let reference = try encoder.encode(value)
+            // NaN is not equal to itself; compare its bits.
+            if case .float(let a) = fast, case .float(let b) = reference, a.isNaN {
+                #expect(b.isNaN, "\(value)")
+            } else {
+                #expect(fast == reference, "\(value): \(fast) vs \(reference)")
+            }
         }
     }
 }
