@@ -141,7 +141,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     /// Runs the first statement of `sql`, calling `onRow` for each row, and leaves the statement ready for reuse.
     func run(_ sql: String, binds: [SQLiteData], onRow: (SQLiteDirectRow) throws -> Void) throws {
         let statement = try prepare(sql)
-        let holdsLargeValue = try bind(binds, to: statement)
+        var holdsLargeValue = true  // until `bind` returns: a failed bind leaves nothing bound behind
         defer {
             sqlite_nio_sqlite3_reset(statement)
             // Clearing bindings marks a statement whose plan looked at a bound value (SQLite 3.54 does this for
@@ -149,6 +149,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             // again on the next use anyway. Large values are released so a cached statement does not hold them.
             if holdsLargeValue { sqlite_nio_sqlite3_clear_bindings(statement) }
         }
+        holdsLargeValue = try bind(binds, to: statement)
         var columns: SQLiteDirectRow.Columns?
         while true {
             let status = sqlite_nio_sqlite3_step(statement)
