@@ -202,14 +202,12 @@ struct ChatCompletionStreamTests {
     func aClientDisconnectCancelsTheUpstream(engine: TestEngine) async throws {
         try await Self.live(engine, [.drip(count: 100, interval: .milliseconds(100))]) { base, tenant in
             // A client of its own, shut down after the first chunk so its connection really closes.
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            do {
-                let response = try await client.execute(Self.request(base), timeout: .seconds(60))
+            try await withOwnHTTPClient { client in
+                let response = try await client.execute(Self.request(base), timeout: .seconds(120))
                 var iterator = response.body.makeAsyncIterator()
                 let first = try await iterator.next()
                 #expect(first.map { String(buffer: $0) }?.contains("\"role\":\"assistant\"") == true)
             }
-            try await client.shutdown()
             var aborted = 0
             for _ in 0..<100 where aborted == 0 {
                 try await Task.sleep(for: .milliseconds(100))

@@ -56,15 +56,14 @@ struct GeminiStreamingTests {
     func aClientDisconnectCancelsTheUpstream(engine: TestEngine) async throws {
         try await Self.live(engine) { base, tenant in
             FakeGemini.shared.setBehaviour(tenant, .sse(count: 20, interval: .milliseconds(200)))
-            // A client of its own, shut down after the first chunk so its connection really closes.
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-            do {
-                let response = try await client.execute(Self.request(base), timeout: .seconds(30))
+            // A client of its own, shut down after the first chunk so its connection really closes. The timeout only
+            // bounds a server that never answers; the suite shares two cores.
+            try await withOwnHTTPClient { client in
+                let response = try await client.execute(Self.request(base), timeout: .seconds(120))
                 var iterator = response.body.makeAsyncIterator()
                 let first = try await iterator.next()
                 #expect(first.map { String(buffer: $0) } == FakeGemini.event(0))
             }
-            try await client.shutdown()
             var aborted = 0
             for _ in 0..<50 where aborted == 0 {
                 try await Task.sleep(for: .milliseconds(100))
