@@ -99,28 +99,22 @@ final class GroupCommit: Sendable {
     private func run(_ batch: [Job], store: SQLiteStore) async {
         do {
             try await store.withWriter { db in
-                try await db.raw("BEGIN IMMEDIATE").run()
-                do {
+                try await Database.inTransaction(db, kind: .sqlite) { db in
                     for job in batch {
+                        guard let run = job.run else { continue }
+                        job.run = nil
                         try await db.raw("SAVEPOINT member").run()
-                        if let run = job.run {
-                            job.run = nil
-                            if await run(db) {
-                                try await db.raw("RELEASE member").run()
-                            } else {
-                                try await db.raw("ROLLBACK TO member").run()
-                                try await db.raw("RELEASE member").run()
-                            }
+                        if await run(db) {
+                            try await db.raw("RELEASE member").run()
+                        } else {
+                            try await db.raw("ROLLBACK TO member").run()
+                            try await db.raw("RELEASE member").run()
                         }
                     }
-                    try await db.raw("COMMIT").run()
-                } catch {
-                    try? await db.raw("ROLLBACK").run()
-                    throw error
                 }
             }
         } catch {
-            // A failed savepoint or commit: SQLite has rolled the whole batch back, so every member learns it.
+            // A failed savepoint or commit: the whole batch was rolled back, so every member learns it.
             for job in batch {
                 job.run = nil
                 job.commitFailure = error
