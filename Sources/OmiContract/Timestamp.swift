@@ -12,12 +12,46 @@ public enum Timestamp {
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
     public static func format(micros: Int64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(27)
+        appendFormatted(micros: micros, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes `format(micros:)`'s text as bytes; list responses write hundreds of these per request.
+    public static func appendFormatted(micros: Int64, to bytes: inout [UInt8]) {
         let (days, inDay) = floorDivMod(micros, 86_400_000_000)
         let (y, m, d) = civil(fromDays: days)
         let seconds = inDay / 1_000_000
-        let fraction = inDay % 1_000_000
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2) + "T" + pad(seconds / 3600, 2) + ":"
-            + pad(seconds / 60 % 60, 2) + ":" + pad(seconds % 60, 2) + "." + pad(fraction, 6) + "Z"
+        if y < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(y.magnitude, 4, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(UInt64(m), 2, to: &bytes)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(UInt64(d), 2, to: &bytes)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(UInt64(seconds / 3600), 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(seconds / 60 % 60), 2, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(UInt64(seconds % 60), 2, to: &bytes)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(UInt64(inDay % 1_000_000), 6, to: &bytes)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    /// Decimal digits of a non-negative value, zero-padded to at least `width`.
+    static func appendDigits(_ value: UInt64, _ width: Int, to bytes: inout [UInt8]) {
+        var count = 1
+        var rest = value / 10
+        while rest > 0 { count += 1; rest /= 10 }
+        if width > count { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
+        bytes.append(contentsOf: repeatElement(0, count: count))
+        var v = value
+        for i in stride(from: bytes.count - 1, through: bytes.count - count, by: -1) {
+            bytes[i] = UInt8(ascii: "0") + UInt8(v % 10)
+            v /= 10
+        }
     }
 
     public static func format(_ date: Date) -> String { format(micros: micros(date)) }
@@ -125,11 +159,6 @@ public enum Timestamp {
     static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         let q = a >= 0 ? a / b : -((-a + b - 1) / b)
         return (q, a - q * b)
-    }
-
-    static func pad(_ v: Int64, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }
 
