@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import OmiContract
 import OpenAPIRuntime
 import Synchronization
 
@@ -85,7 +86,16 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
             let body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
-            let (head, responseBody) = try await handler(request.head, body, .init(pathParameters: parameters))
+            let sink = PrewrittenJSON.Sink()
+            let (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
+                try await handler(request.head, body, .init(pathParameters: parameters))
+            }
+            if let prewritten = sink.bytes {
+                // The generated code declared the placeholder's length; the bytes sent are the sink's.
+                var headers = head.headerFields
+                headers[.contentLength] = String(prewritten.count)
+                return Response(status: head.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: prewritten)))
+            }
             guard let responseBody else { return Response(status: head.status, headers: head.headerFields) }
             if case .known(let length) = responseBody.length {
                 let bytes = try await [UInt8](collecting: responseBody, upTo: Int(length))
