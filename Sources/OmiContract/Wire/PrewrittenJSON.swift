@@ -15,7 +15,8 @@ public enum PrewrittenJSON {
 
     @TaskLocal public static var sink: Sink?
 
-    /// Writes `value` into the current sink and returns true when `encoder` is encoding the response body itself.
+    /// When `encoder` is encoding the response body itself, puts `write()`'s bytes in the current sink, encodes the
+    /// placeholder and returns true; otherwise returns false and the caller encodes as usual.
     static func divert(_ encoder: any Encoder, write: () -> [UInt8]) throws -> Bool {
         guard let sink, encoder.codingPath.isEmpty else { return false }
         sink.bytes = write()
