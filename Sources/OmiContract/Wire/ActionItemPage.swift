@@ -26,25 +26,24 @@ extension Wire {
 
         /// The page as JSON text, the same value `JSONEncoder` writes.
         public var jsonBytes: [UInt8] {
-            var list = JSONBytes(capacity: 1200 * actionItems.count)
-            list.beginArray()
-            for item in actionItems { item.write(into: &list) }
-            list.endArray()
-            var json = JSONBytes(capacity: 2 * list.bytes.count + 64)
+            let listed = Self.list(actionItems)
+            var json = JSONBytes(capacity: 2 * listed.count + 64)
             json.beginObject()
             json.key("action_items")
-            json.raw(list.bytes)
+            json.raw(listed)
             json.key("items")
-            if items == actionItems {
-                json.raw(list.bytes)
-            } else {
-                json.beginArray()
-                for item in items { item.write(into: &json) }
-                json.endArray()
-            }
+            json.raw(items == actionItems ? listed : Self.list(items))
             json.key("has_more")
             json.bool(hasMore)
             json.endObject()
+            return json.bytes
+        }
+
+        static func list(_ items: [ActionItem]) -> [UInt8] {
+            var json = JSONBytes(capacity: 1200 * items.count)
+            json.beginArray()
+            for item in items { item.write(into: &json) }
+            json.endArray()
             return json.bytes
         }
     }
