@@ -15,6 +15,7 @@ import VaporCSQLite
 final class SQLiteStore: Sendable {
     let writer: SQLiteDirectConnection
     private let readers: ConnectionQueue
+    let checkpointer: WALCheckpointer
     let writerLock = AsyncLock()
     let groupCommit = GroupCommit()
     let logger: Logger
@@ -23,6 +24,8 @@ final class SQLiteStore: Sendable {
     init(path: String, readers count: Int, logger: Logger) throws {
         self.logger = logger
         writer = try SQLiteDirectConnection(path: path)
+        checkpointer = try WALCheckpointer(path: path)
+        writer.checkpointAfterCommits(checkpointer)
         readers = ConnectionQueue(try (0..<max(1, count)).map { _ in try SQLiteDirectConnection(path: path) })
     }
 
@@ -46,6 +49,8 @@ final class SQLiteStore: Sendable {
 
     func close() {
         closed.store(true, ordering: .relaxed)
+        // The checkpointer first: the writer's close then checkpoints what is left and removes the log.
+        checkpointer.stop()
         writer.close()
         readers.closeAll()
     }
@@ -158,6 +163,17 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             if columns == nil { columns = .init(statement) }
             try onRow(SQLiteDirectRow(columns: columns!, values: values(of: statement, count: columns!.names.count)))
         }
+    }
+
+    /// Hands the log's checkpoints to `checkpointer`: this replaces SQLite's automatic checkpoint on this connection.
+    func checkpointAfterCommits(_ checkpointer: WALCheckpointer) {
+        _ = sqlite_nio_sqlite3_wal_hook(handle, walCommitHook, Unmanaged.passUnretained(checkpointer).toOpaque())
+    }
+
+    /// Copies what it can of the log into the database file without waiting for a reader or the writer.
+    func checkpointPassive() throws {
+        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        guard status == SQLITE_OK else { throw failure(status) }
     }
 
     /// How many times SQLite has had to prepare the cached `sql` again (a plan invalidated by a new binding, say).
