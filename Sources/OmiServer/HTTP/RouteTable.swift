@@ -8,55 +8,69 @@ import Synchronization
 /// The routes the server registered, for answering 404 and 405 before authentication (conventions.md §2.5, §5.3)
 /// and for labelling logs and metrics with a route template instead of a raw path.
 final class RouteTable: Sendable {
+    /// A template ending in `**` matches its prefix followed by one or more segments of any value.
     struct Route: Sendable {
         var template: String
-        var segments: [Substring?]  // nil = a parameter
         var methods: Set<HTTPRequest.Method>
-        /// The template ends in `**`: `segments` is a prefix, followed by one or more segments of any value.
-        var catchAll = false
     }
 
-    private let routes = Mutex<[String: Route]>([:])
+    /// One node per path prefix; children by literal segment, then the parameter child. Looked up on every request,
+    /// so a match walks the path once instead of comparing it with every route (a linear scan was 3% of a save).
+    struct Node: Sendable {
+        var literals: [Substring: Int] = [:]
+        var parameter: Int?
+        /// The route whose segments end at this node.
+        var route: Route?
+        /// The `**` route whose prefix ends at this node.
+        var catchAll: Route?
+    }
+
+    private let nodes = Mutex<[Node]>([Node()])
 
     func add(method: HTTPRequest.Method, path: String) {
         var segments = path.split(separator: "/").map { $0.hasPrefix("{") || $0.hasPrefix(":") ? nil : $0 }
         let catchAll = segments.last == "**"
         if catchAll { segments.removeLast() }
-        let key = segments.map { $0.map(String.init) ?? "{}" }.joined(separator: "/") + (catchAll ? "/**" : "")
-        routes.withLock { routes in
-            routes[key, default: Route(template: path, segments: segments, methods: [], catchAll: catchAll)]
-                .methods.insert(method)
+        nodes.withLock { nodes in
+            var at = 0
+            for segment in segments {
+                let next = segment.map { nodes[at].literals[$0] } ?? nodes[at].parameter
+                if let next {
+                    at = next
+                    continue
+                }
+                nodes.append(Node())
+                if let segment { nodes[at].literals[segment] = nodes.count - 1 } else { nodes[at].parameter = nodes.count - 1 }
+                at = nodes.count - 1
+            }
+            let fresh = Route(template: path, methods: [])
+            if catchAll {
+                nodes[at].catchAll = nodes[at].catchAll ?? fresh
+                nodes[at].catchAll!.methods.insert(method)
+            } else {
+                nodes[at].route = nodes[at].route ?? fresh
+                nodes[at].route!.methods.insert(method)
+            }
         }
     }
 
-    /// The best route for `path`: literal segments win over parameters, position by position, as in the router.
+    /// The best route for `path`: literal segments win over parameters, position by position, as in the router, and a
+    /// catch-all loses to any route that names every segment. Trying the literal child first, then the parameter,
+    /// then the catch-all makes the first complete match the best one.
     func match(_ path: String) -> Route? {
         let parts = path.split(separator: "/")
-        return routes.withLock { routes in
-            var best: Route?
-            var bestScore: [Bool] = []
-            for route in routes.values
-            where route.segments.count == parts.count || (route.catchAll && parts.count > route.segments.count) {
-                var score: [Bool] = []
-                var ok = true
-                for (segment, part) in zip(route.segments, parts) {
-                    if let literal = segment {
-                        guard literal == part else { ok = false; break }
-                        score.append(true)
-                    } else {
-                        score.append(false)
-                    }
-                }
-                guard ok else { continue }
-                // A catch-all loses to any route that names every segment.
-                if route.catchAll { score += Array(repeating: false, count: parts.count - route.segments.count) }
-                if best == nil || score.lexicographicallyPrecedes(bestScore, by: { $0 && !$1 }) {
-                    best = route
-                    bestScore = score
-                }
-            }
-            return best
+        return nodes.withLock { nodes in Self.find(in: nodes, from: 0, parts: parts[...]) }
+    }
+
+    private static func find(in nodes: [Node], from at: Int, parts: ArraySlice<Substring>) -> Route? {
+        guard let part = parts.first else { return nodes[at].route }
+        if let next = nodes[at].literals[part], let found = find(in: nodes, from: next, parts: parts.dropFirst()) {
+            return found
         }
+        if let next = nodes[at].parameter, let found = find(in: nodes, from: next, parts: parts.dropFirst()) {
+            return found
+        }
+        return nodes[at].catchAll
     }
 }
 
