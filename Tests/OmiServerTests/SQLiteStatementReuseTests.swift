@@ -67,6 +67,8 @@ struct SQLiteStatementReuseTests {
             "text", "", Int64.max, Int64.min, 0, Int.max, true, false, 0.25, -1e300, Double.nan,
             Optional("wrapped"), Optional<String>.none, Optional(Int64(7)), Optional<Int64>.none, Optional(true),
             Optional<Bool>.none, Optional(1.5), Int32(-3), Float(0.5), Data([0, 1, 255]), [UInt8](arrayLiteral: 1, 2),
+            Optional<Data>.none, Optional(Data([9])), Optional<Int32>.none, Optional<Double>.none, Optional<Int>.none,
+            Optional(Int.min),
         ]
         let encoder = SQLiteDataEncoder()
         for value in values {
