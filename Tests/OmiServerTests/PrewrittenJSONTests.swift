@@ -5,9 +5,9 @@ import NIOHTTP1
 import OmiContract
 import Testing
 
-/// A task page is written by `JSONBytes` when it is a response body (`PrewrittenJSON`); the desktop must read exactly
-/// what the generated `JSONEncoder` path would have sent.
-@Suite("Task pages written without JSONEncoder")
+/// A task page and a saved message's answer are written by `JSONBytes` when they are a response body
+/// (`PrewrittenJSON`); the desktop must read exactly what the generated `JSONEncoder` path would have sent.
+@Suite("Responses written without JSONEncoder")
 struct PrewrittenJSONTests {
     /// The encoder and decoder the generated code uses, with the server's date transcoder.
     static func encoder() -> JSONEncoder {
@@ -41,6 +41,24 @@ struct PrewrittenJSONTests {
             #expect(try Self.value(written) == Self.value(encoded), "round \(round)")
             // The desktop decodes the page back to the same tasks.
             #expect(try Self.decoder().decode(Wire.ActionItemPage.self, from: written).actionItems.map(\.id) == items.map(\.id))
+        }
+    }
+
+    @Test func aSavedMessagesAnswerIsTheEncodersJSON() throws {
+        var random = SeededRandom(seed: 7)
+        for round in 0..<40 {
+            let task = SeededRandom.task(&random)
+            let answer = Wire.SaveMessageResponse(
+                id: task.id, createdAt: task.createdAt, sessionId: round % 3 == 0 ? nil : task.description,
+                created: round % 2 == 0, updated: round % 4 == 1, journalRevision: round % 5 == 0 ? nil : task.sortOrder)
+            let written = Data(answer.jsonBytes)
+            let encoded = try Self.encoder().encode(answer)
+            #expect(try Self.value(written) == Self.value(encoded), "round \(round)")
+            // The desktop reads back what it would have read from the encoder's bytes.
+            let decoded = try Self.decoder().decode(Wire.SaveMessageResponse.self, from: written)
+            #expect(decoded == (try Self.decoder().decode(Wire.SaveMessageResponse.self, from: encoded)))
+            #expect(decoded.id == answer.id && decoded.sessionId == answer.sessionId
+                    && decoded.journalRevision == answer.journalRevision)
         }
     }
 
