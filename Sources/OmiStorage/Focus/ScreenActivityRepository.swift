@@ -26,31 +26,18 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
 
     public init(database: Database) { self.database = database }
 
-    public func upsert(uid: String, _ rows: [ScreenRowRecord], now: Int64) async throws {
-        guard !rows.isEmpty else { return }
-        // One multi-row statement per batch: a batch is at most 100 rows (18 binds each), and the caller has already
-        // kept only the last occurrence of each key, so no row is touched twice by one statement.
-        var values: [SQLQueryString] = []
-        for r in rows {
-            let embedding = r.embedding.map(EmbeddingBytes.encode)
-            let expiresAt = r.retentionSeconds.map { Self.expiry(capturedAt: r.capturedAt, retentionSeconds: $0) }
-            values.append("""
-                (\(bind: uid), \(bind: r.deviceKey), \(bind: r.localId), \(bind: r.storageId), \(bind: r.capturedAt),
-                 \(bind: r.appName), \(bind: r.windowTitle), \(bind: r.ocrText), \(bind: r.deviceName),
-                 \(bind: r.clientDeviceId), \(bind: r.captureEligible), \(bind: r.accountGeneration),
-                 \(bind: r.retentionSeconds), \(bind: expiresAt), \(bind: embedding), \(bind: r.embedding?.count),
-                 \(bind: now), \(bind: now))
-                """)
-        }
-        var statement: SQLQueryString = """
+    /// One multi-row statement per batch: a batch is at most 100 rows, and the caller has already kept only the last
+    /// occurrence of each key, so no row is touched twice by one statement.
+    static let upsertStatement = RepeatedRowsStatement(
+        head: """
             INSERT INTO screen_activity (uid, device_key, local_id, storage_id, captured_at, app_name, window_title,
                 ocr_text, device_name, client_device_id, capture_eligible, account_generation, retention_seconds,
                 expires_at, embedding, embedding_dim, created_at, updated_at)
             VALUES
-            """
-        for (index, tuple) in values.enumerated() { statement = statement + (index == 0 ? " " : ", ") + tuple }
-        statement = statement + """
-             ON CONFLICT (uid, device_key, local_id) DO UPDATE SET
+            """,
+        width: 18,
+        tail: """
+            ON CONFLICT (uid, device_key, local_id) DO UPDATE SET
                 captured_at = excluded.captured_at, app_name = excluded.app_name,
                 window_title = excluded.window_title, ocr_text = excluded.ocr_text,
                 device_name = excluded.device_name, capture_eligible = excluded.capture_eligible,
@@ -59,9 +46,22 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
                 embedding = COALESCE(excluded.embedding, screen_activity.embedding),
                 embedding_dim = COALESCE(excluded.embedding_dim, screen_activity.embedding_dim),
                 updated_at = excluded.updated_at
-            """
-        let query = statement
-        try await database.transaction { db in try await db.raw(query).run() }
+            """)
+
+    public func upsert(uid: String, _ rows: [ScreenRowRecord], now: Int64) async throws {
+        guard !rows.isEmpty else { return }
+        var binds: [any Encodable & Sendable] = []
+        binds.reserveCapacity(rows.count * Self.upsertStatement.width)
+        for r in rows {
+            let expiresAt = r.retentionSeconds.map { Self.expiry(capturedAt: r.capturedAt, retentionSeconds: $0) }
+            binds.append(contentsOf: [
+                uid, r.deviceKey, r.localId, r.storageId, r.capturedAt, r.appName, r.windowTitle, r.ocrText,
+                r.deviceName, r.clientDeviceId, r.captureEligible, r.accountGeneration, r.retentionSeconds, expiresAt,
+                r.embedding.map(EmbeddingBytes.encode), r.embedding?.count, now, now,
+            ] as [any Encodable & Sendable])
+        }
+        let statement = Self.upsertStatement(binds)
+        try await database.transaction { db in try await db.execute(sql: statement) { _ in } }
     }
 
     public func list(uid: String, _ query: ScreenActivityQuery, now: Int64) async throws -> [ScreenRowRecord] {
