@@ -85,6 +85,8 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     /// Contract paths served by raw routes instead (the Gemini proxy, `GeminiProxy.contractPaths`). The transport is
     /// told paths, not operation ids, so the skip is by path; registering them would shadow the raw catch-all route.
     var skippedPaths: Set<String> = []
+    /// Larger bodies are decoded by the generated code alone: a sync of 100 rows without embeddings is about 150 KiB.
+    static var readableBodyLimit: Int { 1 << 20 }
 
     func register(
         _ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
@@ -101,8 +103,12 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
             let sink = PrewrittenJSON.Sink()
+            // A copy for a type that reads its own request body (`RequestBodyBytes`); a large upload is left alone.
+            let bytes = buffer.readableBytes <= Self.readableBodyLimit ? [UInt8](buffer.readableBytesView) : nil
             let (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
-                try await handler(request.head, body, .init(pathParameters: parameters))
+                try await RequestBodyBytes.$current.withValue(bytes) {
+                    try await handler(request.head, body, .init(pathParameters: parameters))
+                }
             }
             if let prewritten = sink.bytes {
                 // The generated code declared the placeholder's length; the bytes sent are the sink's.

@@ -1,0 +1,229 @@
+/// Reads JSON text that `JSONDecoder` has already scanned and found well formed, for a type that decodes its request
+/// body faster than `Codable` can (see `RequestBodyBytes`).
+///
+/// It never guesses: anything it does not read exactly as `JSONDecoder` would (a number with a fraction or an
+/// exponent, a lone surrogate, invalid UTF-8, an escaped key) throws `Unsupported`, and the caller decodes through
+/// `Codable` instead, which gives the usual value or the usual error.
+struct JSONReader: ~Copyable {
+    struct Unsupported: Error {}
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var at = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    private var current: UInt8? { at < bytes.count ? bytes[at] : nil }
+
+    private mutating func skipSpace() {
+        while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 {
+            at += 1
+        }
+    }
+
+    private mutating func expect(_ byte: UInt8) throws {
+        skipSpace()
+        guard current == byte else { throw Unsupported() }
+        at += 1
+    }
+
+    /// True, and consumes it, when the next value is `null`.
+    mutating func null() -> Bool {
+        skipSpace()
+        guard at + 4 <= bytes.count, bytes[at] == UInt8(ascii: "n") else { return false }
+        at += 4
+        return true
+    }
+
+    /// An object's key as it is written; a key with an escape is unsupported (no key the server reads needs one).
+    struct Key {
+        let bytes: UnsafeBufferPointer<UInt8>
+
+        static func ~= (name: StaticString, key: Key) -> Bool {
+            name.utf8CodeUnitCount == key.bytes.count
+                && name.withUTF8Buffer { $0.elementsEqual(key.bytes) }
+        }
+    }
+
+    /// Calls `body` with each key of an object, positioned at its value; `body` must read or skip that value. A key
+    /// written twice counts the first time, as in `JSONDecoder`: `body` skips a known key it has already read.
+    mutating func object(_ body: (inout JSONReader, Key) throws -> Void) throws {
+        try expect(UInt8(ascii: "{"))
+        skipSpace()
+        if current == UInt8(ascii: "}") { at += 1; return }
+        while true {
+            try expect(UInt8(ascii: "\""))
+            let start = at
+            while let byte = current, byte != UInt8(ascii: "\"") {
+                guard byte != UInt8(ascii: "\\") else { throw Unsupported() }
+                at += 1
+            }
+            let key = Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<at]))
+            at += 1
+            try expect(UInt8(ascii: ":"))
+            try body(&self, key)
+            skipSpace()
+            guard let next = current else { throw Unsupported() }
+            at += 1
+            if next == UInt8(ascii: "}") { return }
+            guard next == UInt8(ascii: ",") else { throw Unsupported() }
+        }
+    }
+
+    /// Calls `body` for each element of an array, positioned at it.
+    mutating func array(_ body: (inout JSONReader) throws -> Void) throws {
+        try expect(UInt8(ascii: "["))
+        skipSpace()
+        if current == UInt8(ascii: "]") { at += 1; return }
+        while true {
+            try body(&self)
+            skipSpace()
+            guard let next = current else { throw Unsupported() }
+            at += 1
+            if next == UInt8(ascii: "]") { return }
+            guard next == UInt8(ascii: ",") else { throw Unsupported() }
+        }
+    }
+
+    mutating func bool() throws -> Bool {
+        skipSpace()
+        if at + 4 <= bytes.count, bytes[at] == UInt8(ascii: "t") { at += 4; return true }
+        if at + 5 <= bytes.count, bytes[at] == UInt8(ascii: "f") { at += 5; return false }
+        throw Unsupported()
+    }
+
+    /// An integer written as plain digits; a fraction, an exponent or an overflow is unsupported.
+    mutating func int64() throws -> Int64 {
+        skipSpace()
+        let negative = current == UInt8(ascii: "-")
+        if negative { at += 1 }
+        var value: Int64 = 0
+        var digits = 0
+        while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = negative ? times.subtractingReportingOverflow(Int64(byte - 48))
+                                      : times.addingReportingOverflow(Int64(byte - 48))
+            guard !o1, !o2 else { throw Unsupported() }
+            value = next
+            digits += 1
+            at += 1
+        }
+        guard digits > 0, current.map({ $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") })
+                ?? true else { throw Unsupported() }
+        return value
+    }
+
+    mutating func string() throws -> String {
+        try expect(UInt8(ascii: "\""))
+        let start = at
+        // The common case: no escape, so the bytes are the string.
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+            guard byte >= 0x20 else { throw Unsupported() }
+            at += 1
+        }
+        guard let stop = current else { throw Unsupported() }
+        if stop == UInt8(ascii: "\"") {
+            at += 1
+            return try Self.validated(UnsafeBufferPointer(rebasing: bytes[start..<(at - 1)]))
+        }
+        var unescaped = Array(bytes[start..<at])
+        while let byte = current {
+            at += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return try unescaped.withUnsafeBufferPointer { try Self.validated($0) }
+            case UInt8(ascii: "\\"):
+                guard let escape = current else { throw Unsupported() }
+                at += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): unescaped.append(escape)
+                case UInt8(ascii: "b"): unescaped.append(0x08)
+                case UInt8(ascii: "f"): unescaped.append(0x0C)
+                case UInt8(ascii: "n"): unescaped.append(0x0A)
+                case UInt8(ascii: "r"): unescaped.append(0x0D)
+                case UInt8(ascii: "t"): unescaped.append(0x09)
+                case UInt8(ascii: "u"): unescaped.append(contentsOf: try unicodeEscape())
+                default: throw Unsupported()
+                }
+            default:
+                guard byte >= 0x20 else { throw Unsupported() }
+                unescaped.append(byte)
+            }
+        }
+        throw Unsupported()
+    }
+
+    /// The UTF-8 of a `\uXXXX` escape (the `\u` already read), joining a surrogate pair; a lone surrogate is unsupported.
+    private mutating func unicodeEscape() throws -> [UInt8] {
+        var scalar = try hex4()
+        if (0xD800...0xDBFF).contains(scalar) {
+            guard at + 6 <= bytes.count, bytes[at] == UInt8(ascii: "\\"), bytes[at + 1] == UInt8(ascii: "u") else {
+                throw Unsupported()
+            }
+            at += 2
+            let low = try hex4()
+            guard (0xDC00...0xDFFF).contains(low) else { throw Unsupported() }
+            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        } else if (0xDC00...0xDFFF).contains(scalar) {
+            throw Unsupported()
+        }
+        guard let unicode = Unicode.Scalar(scalar) else { throw Unsupported() }
+        return Array(String(Character(unicode)).utf8)
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard at + 4 <= bytes.count else { throw Unsupported() }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[at]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw Unsupported()
+            }
+            value = value << 4 | UInt32(digit)
+            at += 1
+        }
+        return value
+    }
+
+    /// `JSONDecoder` has already refused invalid UTF-8; checking again costs little, and only text that is not ASCII.
+    private static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {
+        let text = String(decoding: utf8, as: UTF8.self)
+        guard text.utf8.count == utf8.count, text.utf8.elementsEqual(utf8) else { throw Unsupported() }
+        return text
+    }
+
+    /// Steps over one value of any kind. The text is known to be well formed, so strings and nesting are all that
+    /// need care.
+    mutating func skip() throws {
+        skipSpace()
+        var depth = 0
+        repeat {
+            guard let byte = current else { throw Unsupported() }
+            switch byte {
+            case UInt8(ascii: "\""):
+                _ = try string()
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x0A, 0x0D, 0x09: break
+            default:
+                // A number or a literal: up to the next delimiter.
+                while let next = current, !Self.delimiters.contains(next) { at += 1 }
+                if depth == 0 { return }
+                continue
+            }
+            at += 1
+        } while depth > 0
+    }
+
+    private static let delimiters: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09]
+
+    /// Whether only whitespace is left.
+    mutating func atEnd() -> Bool {
+        skipSpace()
+        return at == bytes.count
+    }
+}
