@@ -61,6 +61,39 @@ struct SQLiteStatementReuseTests {
         }
     }
 
+    /// Columns are found by name through a table keyed by length and first and last byte; names that share a key,
+    /// a repeated name and a missing one must still come out right, with every common type.
+    @Test func everyColumnIsFoundByItsName() throws {
+        try Self.withConnection { c in
+            // "axb", "ayb" and "azb" share length, first and last byte; "dup" appears twice (the first wins).
+            let sql = """
+                SELECT 'x' AS axb, 'y' AS ayb, NULL AS azb, 42 AS n, 1 AS flag, 0.5 AS ratio, NULL AS none,
+                       'first' AS dup, 'second' AS dup, 9223372036854775807 AS big
+                """
+            var rows: [SQLiteDirectRow] = []
+            try c.run(sql, binds: []) { rows.append($0) }
+            let row = try #require(rows.first)
+            #expect(try row.decode(column: "axb", as: String.self) == "x")
+            #expect(try row.decode(column: "ayb", as: String?.self) == "y")
+            #expect(try row.decode(column: "azb", as: String?.self) == nil)
+            #expect(try row.decode(column: "n", as: Int64.self) == 42)
+            #expect(try row.decode(column: "n", as: Int?.self) == 42)
+            #expect(try row.decode(column: "flag", as: Bool.self) == true)
+            #expect(try row.decode(column: "flag", as: Bool?.self) == true)
+            #expect(try row.decode(column: "ratio", as: Double.self) == 0.5)
+            #expect(try row.decode(column: "none", as: Int64?.self) == nil)
+            #expect(try row.decode(column: "none", as: Double?.self) == nil)
+            #expect(try row.decode(column: "dup", as: String.self) == "first")
+            #expect(try row.decode(column: "big", as: Int64.self) == .max)
+            // A type the fast path does not take still decodes through SQLiteKit.
+            #expect(try row.decode(column: "n", as: Int32.self) == 42)
+            // "fxxg" falls on the slot "flag" holds alone, "aqb" on the shared one.
+            #expect(row.contains(column: "ayb") && !row.contains(column: "aqb") && !row.contains(column: "fxxg"))
+            #expect(!row.contains(column: "missing"))
+            #expect(throws: (any Error).self) { try row.decode(column: "aqb", as: String.self) }
+        }
+    }
+
     /// The fast conversion of common binds gives exactly what SQLiteKit's encoder gives, optionals and nil included.
     @Test func bindsConvertExactlyAsSQLiteKitWould() throws {
         let values: [any Encodable & Sendable] = [
