@@ -1,8 +1,8 @@
 import SQLKit
 import Synchronization
 
-/// A multi-row statement, `head (?, ?, …), (?, ?, …) tail`, whose text depends only on how many rows it has: the text
-/// is written once per dialect and row count and then reused, and the binds are handed over as they are.
+/// A multi-row statement, `head (?, ?, …), (?, ?, …) tail`, whose text depends only on how many rows it has: the
+/// text is written once per dialect and row count and then reused, and the binds are handed over as they are.
 ///
 /// Written through `SQLQueryString`, each bind cost an interpolation, a placeholder expression and its serialisation;
 /// for a 20-row screen sync (360 binds) that was 12% of the request, more than SQLite spent running it (issue 12).

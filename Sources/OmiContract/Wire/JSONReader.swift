@@ -152,7 +152,8 @@ struct JSONReader: ~Copyable {
         throw Unsupported()
     }
 
-    /// The UTF-8 of a `\uXXXX` escape (the `\u` already read), joining a surrogate pair; a lone surrogate is unsupported.
+    /// The UTF-8 of a `\uXXXX` escape (the `\u` already read), joining a surrogate pair; a lone surrogate is
+    /// unsupported.
     private mutating func unicodeEscape() throws -> [UInt8] {
         var scalar = try hex4()
         if (0xD800...0xDBFF).contains(scalar) {
@@ -188,7 +189,7 @@ struct JSONReader: ~Copyable {
         return value
     }
 
-    /// `JSONDecoder` has already refused invalid UTF-8; checking again costs little, and only text that is not ASCII.
+    /// `JSONDecoder` has already refused invalid UTF-8; checking again (a repaired string differs) costs one compare.
     private static func validated(_ utf8: UnsafeBufferPointer<UInt8>) throws -> String {
         let text = String(decoding: utf8, as: UTF8.self)
         guard text.utf8.count == utf8.count, text.utf8.elementsEqual(utf8) else { throw Unsupported() }
@@ -219,7 +220,9 @@ struct JSONReader: ~Copyable {
         } while depth > 0
     }
 
-    private static let delimiters: Set<UInt8> = [UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09]
+    private static let delimiters: Set<UInt8> = [
+        UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09,
+    ]
 
     /// Whether only whitespace is left.
     mutating func atEnd() -> Bool {

@@ -1,13 +1,14 @@
 extension Wire {
     /// A screen-activity sync (focus.md §2.1), the desktop's most frequent write. As the request body it reads its own
-    /// JSON (`RequestBodyBytes`); its `Codable` side is what the generated type was, and `ScreenActivitySyncTests`
-    /// hold the two to the same result.
+    /// JSON (`RequestBodyBytes`); its `Codable` side is what the generated type was, and
+    /// `ScreenActivitySyncDecodingTests` hold the two to the same result.
     public struct ScreenActivitySyncRequest: Codable, Hashable, Sendable {
         public var rows: [ScreenActivityUploadRow]
         public var accountGeneration: Int64?
         public var deviceRetentionSeconds: Int64?
 
-        public init(rows: [ScreenActivityUploadRow], accountGeneration: Int64? = nil, deviceRetentionSeconds: Int64? = nil) {
+        public init(rows: [ScreenActivityUploadRow], accountGeneration: Int64? = nil,
+                    deviceRetentionSeconds: Int64? = nil) {
             self.rows = rows
             self.accountGeneration = accountGeneration
             self.deviceRetentionSeconds = deviceRetentionSeconds
@@ -115,7 +116,8 @@ extension Wire {
                 case "windowTitle" where seen.first(3): row.windowTitle = reader.null() ? nil : try reader.string()
                 case "ocrText" where seen.first(4): row.ocrText = reader.null() ? nil : try reader.string()
                 case "deviceName" where seen.first(5): row.deviceName = reader.null() ? nil : try reader.string()
-                case "clientDeviceId" where seen.first(6): row.clientDeviceId = reader.null() ? nil : try reader.string()
+                case "clientDeviceId" where seen.first(6):
+                    row.clientDeviceId = reader.null() ? nil : try reader.string()
                 case "captureEligible" where seen.first(7): row.captureEligible = reader.null() ? nil : try reader.bool()
                 case "deviceRetentionSeconds" where seen.first(8):
                     row.deviceRetentionSeconds = reader.null() ? nil : try reader.int64()

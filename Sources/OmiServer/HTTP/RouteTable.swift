@@ -40,8 +40,9 @@ final class RouteTable: Sendable {
                     continue
                 }
                 nodes.append(Node())
-                if let segment { nodes[at].literals[segment] = nodes.count - 1 } else { nodes[at].parameter = nodes.count - 1 }
-                at = nodes.count - 1
+                let child = nodes.count - 1
+                if let segment { nodes[at].literals[segment] = child } else { nodes[at].parameter = child }
+                at = child
             }
             let fresh = Route(template: path, methods: [])
             if catchAll {
@@ -85,7 +86,8 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     /// Contract paths served by raw routes instead (the Gemini proxy, `GeminiProxy.contractPaths`). The transport is
     /// told paths, not operation ids, so the skip is by path; registering them would shadow the raw catch-all route.
     var skippedPaths: Set<String> = []
-    /// Larger bodies are decoded by the generated code alone: a sync of 100 rows without embeddings is about 150 KiB.
+    /// Larger bodies are decoded by the generated code alone; a sync of 100 rows without embeddings is a few
+    /// hundred KiB.
     static var readableBodyLimit: Int { 1 << 20 }
 
     func register(
