@@ -50,7 +50,6 @@ final class RepeatedRowsStatement: Sendable {
         if let text = texts.withLock({ $0[key] }) { return text }
         var text = head + " "
         var placeholders = SQLSerializer(database: serializer.database)
-        placeholders.binds = serializer.binds
         for row in 0..<rows {
             text += row == 0 ? "(" : ", ("
             for column in 0..<width {

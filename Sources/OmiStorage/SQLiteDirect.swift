@@ -172,8 +172,13 @@ final class SQLiteDirectConnection: @unchecked Sendable {
 
     /// Copies what it can of the log into the database file without waiting for a reader or the writer.
     func checkpointPassive() throws {
-        let status = sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        let status = Self.checkpointPassive(handle)
         guard status == SQLITE_OK else { throw failure(status) }
+    }
+
+    /// The same on a raw handle, for SQLite's commit hook, which is given one.
+    static func checkpointPassive(_ handle: OpaquePointer?) -> Int32 {
+        sqlite_nio_sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
     }
 
     /// How many times SQLite has had to prepare the cached `sql` again (a plan invalidated by a new binding, say).

@@ -75,7 +75,7 @@ let walCommitHook: @convention(c) (UnsafeMutableRawPointer?, OpaquePointer?, Uns
     let checkpointer = Unmanaged<WALCheckpointer>.fromOpaque(context).takeUnretainedValue()
     if frames >= checkpointer.writerCatchUp {
         // Busy (the background is mid-checkpoint) is fine: the next commit tries again.
-        _ = sqlite_nio_sqlite3_wal_checkpoint_v2(db, nil, SQLITE_CHECKPOINT_PASSIVE, nil, nil)
+        _ = SQLiteDirectConnection.checkpointPassive(db)
     } else {
         checkpointer.logGrew(to: frames)
     }

@@ -75,7 +75,7 @@ struct ScreenActivitySyncDecodingTests {
                 return .failure(DecodingOutcomeError(text: "\(error)"))
             }
         }
-        return asBody ? RequestBodyBytes.$current.withValue(Array(json.utf8)) { decode() } : decode()
+        return asBody ? RequestBodyBytes.$current.withValue(.init(bytes: Array(json.utf8))) { decode() } : decode()
     }
 
     @Test func readsWhatTheDecoderReadsOnSeededBodies() throws {
@@ -130,7 +130,7 @@ struct ScreenActivitySyncDecodingTests {
     @Test func onlyTheTopLevelValueReadsTheBody() throws {
         let body = Array(#"{"rows":[{"id":1,"timestamp":"from the body"}]}"#.utf8)
         let other = #"[{"rows":[{"id":2,"timestamp":"nested"}]}]"#
-        let nested = try RequestBodyBytes.$current.withValue(body) {
+        let nested = try RequestBodyBytes.$current.withValue(.init(bytes: body)) {
             try JSONDecoder().decode([Request].self, from: Data(other.utf8))
         }
         #expect(nested.first?.rows.first?.timestamp == "nested")

@@ -59,16 +59,9 @@ extension Wire {
                 }
             }
         }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(rows, forKey: .rows)
-            try c.encodeIfPresent(accountGeneration, forKey: .accountGeneration)
-            try c.encodeIfPresent(deviceRetentionSeconds, forKey: .deviceRetentionSeconds)
-        }
     }
 
-    /// One screenshot's record in a sync; camelCase keys, null the same as absent.
+    /// One screenshot's record in a sync; camelCase keys, null the same as absent. Its `Codable` side is synthesised.
     public struct ScreenActivityUploadRow: Codable, Hashable, Sendable {
         public var id: Int64
         public var timestamp: String
@@ -94,11 +87,6 @@ extension Wire {
             self.clientDeviceId = clientDeviceId
             self.captureEligible = captureEligible
             self.deviceRetentionSeconds = deviceRetentionSeconds
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case id, timestamp, appName, windowTitle, ocrText, embedding, deviceName, clientDeviceId, captureEligible
-            case deviceRetentionSeconds
         }
 
         /// One row from the reader. An embedding is left to `Codable`: reading doubles exactly as `JSONDecoder` does
@@ -129,34 +117,6 @@ extension Wire {
             row.id = id
             row.timestamp = timestamp
             self = row
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: CodingKeys.self)
-            id = try c.decode(Int64.self, forKey: .id)
-            timestamp = try c.decode(String.self, forKey: .timestamp)
-            appName = try c.decodeIfPresent(String.self, forKey: .appName)
-            windowTitle = try c.decodeIfPresent(String.self, forKey: .windowTitle)
-            ocrText = try c.decodeIfPresent(String.self, forKey: .ocrText)
-            embedding = try c.decodeIfPresent([Double].self, forKey: .embedding)
-            deviceName = try c.decodeIfPresent(String.self, forKey: .deviceName)
-            clientDeviceId = try c.decodeIfPresent(String.self, forKey: .clientDeviceId)
-            captureEligible = try c.decodeIfPresent(Bool.self, forKey: .captureEligible)
-            deviceRetentionSeconds = try c.decodeIfPresent(Int64.self, forKey: .deviceRetentionSeconds)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(timestamp, forKey: .timestamp)
-            try c.encodeIfPresent(appName, forKey: .appName)
-            try c.encodeIfPresent(windowTitle, forKey: .windowTitle)
-            try c.encodeIfPresent(ocrText, forKey: .ocrText)
-            try c.encodeIfPresent(embedding, forKey: .embedding)
-            try c.encodeIfPresent(deviceName, forKey: .deviceName)
-            try c.encodeIfPresent(clientDeviceId, forKey: .clientDeviceId)
-            try c.encodeIfPresent(captureEligible, forKey: .captureEligible)
-            try c.encodeIfPresent(deviceRetentionSeconds, forKey: .deviceRetentionSeconds)
         }
     }
 }

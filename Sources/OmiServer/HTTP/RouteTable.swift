@@ -105,8 +105,9 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
             let sink = PrewrittenJSON.Sink()
-            // A copy for a type that reads its own request body (`RequestBodyBytes`); a large upload is left alone.
-            let bytes = buffer.readableBytes <= Self.readableBodyLimit ? [UInt8](buffer.readableBytesView) : nil
+            // For a type that reads its own request body (`RequestBodyBytes`); a large upload is left alone.
+            let bytes = buffer.readableBytes <= Self.readableBodyLimit
+                ? RequestBodyBytes.Source { [UInt8](buffer.readableBytesView) } : nil
             let (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
                 try await RequestBodyBytes.$current.withValue(bytes) {
                     try await handler(request.head, body, .init(pathParameters: parameters))
