@@ -344,6 +344,37 @@ struct UsagePlanQuotaTests {
         #expect(s.selfHostedChatQuestionsPerMonth == 25)
     }
 
+    /// With the paywall on, the trial route reports the operator's trial from the account's creation, and the paywall
+    /// route gives the paid routes' decision, per user.
+    @Test(arguments: TestEngine.available)
+    func thePaywallReportsTheOperatorsTrial(engine: TestEngine) async throws {
+        try await TestHarness.run(engine, configure: { s in
+            s.desktopPaywallEnabled = true
+            s.trialLengthSeconds = 3600
+        }) { h in
+            let before = Clock.nowMicros()
+            let trial = try await get(h, "/v1/users/me/trial")
+            let started = try #require(trial["trial_started_at"].string.flatMap(Timestamp.parseMicros), "\(trial)")
+            let ends = try #require(trial["trial_ends_at"].string.flatMap(Timestamp.parseMicros), "\(trial)")
+            #expect(started >= before - 1_000_000 && started <= Clock.nowMicros())
+            #expect(abs(ends - started - 3_600_000_000) <= 1_000)
+            #expect((3590...3600).contains(trial["trial_remaining_seconds"].int ?? -1), "\(trial)")
+            #expect(trial["trial_expired"] == .bool(false) && trial["trial_duration_seconds"] == .int(3600))
+            #expect(try await get(h, "/v1/users/me/paywall") == .object(["paywalled": .bool(false)]))
+        }
+        try await TestHarness.run(engine, configure: { s in
+            s.desktopPaywallEnabled = true
+            s.trialLengthSeconds = 0
+        }) { h in
+            for user in ["user-a", "user-b"] {
+                let trial = try await get(h, "/v1/users/me/trial", as: user)
+                #expect(trial["trial_expired"] == .bool(true) && trial["trial_remaining_seconds"] == .int(0), "\(trial)")
+                #expect(trial["trial_started_at"] == trial["trial_ends_at"] && trial["trial_started_at"].string != nil)
+                #expect(try await get(h, "/v1/users/me/paywall", as: user) == .object(["paywalled": .bool(true)]))
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func billingRoutesWithoutAProvider(engine: TestEngine) async throws {
         let disabled = "Billing is not enabled on this server"

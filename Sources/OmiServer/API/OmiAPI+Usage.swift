@@ -127,14 +127,28 @@ extension OmiAPI {
         return .ok(.init(body: .json(response)))
     }
 
+    /// Without the paywall there is no trial (users.md §12.7). With it, the trial an operator set is reported, so the
+    /// app's banner matches the 402s the paid routes give (conventions.md §13).
     func getTrial(_ input: Operations.GetTrial.Input) async throws -> Operations.GetTrial.Output {
-        _ = try RequestValues.requireUser()
-        return .ok(.init(body: .json(Wire.TrialStatus(planAfterTrial: plan.name))))
+        let user = try RequestValues.requireUser()
+        var status = Wire.TrialStatus(planAfterTrial: plan.name)
+        let now = Clock.nowMicros()
+        if let trial = try await entitlements.trial(uid: user.uid, now: now) {
+            status.trialStartedAt = Timestamp.date(micros: trial.startedAt)
+            status.trialEndsAt = Timestamp.date(micros: trial.endsAt)
+            status.trialRemainingSeconds = Int(max(0, trial.endsAt - now) / 1_000_000)
+            status.trialExpired = now >= trial.endsAt
+            status.trialDurationSeconds = settings.trialLengthSeconds
+        }
+        return .ok(.init(body: .json(status)))
     }
 
+    /// The same decision the paid routes make. It fails open when the lookup fails, as the paywall rules say
+    /// (conventions.md §13): a banner is no reason to answer 500.
     func getPaywall(_ input: Operations.GetPaywall.Input) async throws -> Operations.GetPaywall.Output {
-        _ = try RequestValues.requireUser()
-        return .ok(.init(body: .json(.init(paywalled: false))))
+        let user = try RequestValues.requireUser()
+        let entitled = (try? await entitlements.isEntitled(uid: user.uid, now: Clock.nowMicros())) ?? true
+        return .ok(.init(body: .json(.init(paywalled: !entitled))))
     }
 
     func getAvailablePlans(_ input: Operations.GetAvailablePlans.Input) async throws -> Operations.GetAvailablePlans.Output {

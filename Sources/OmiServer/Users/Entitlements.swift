@@ -16,10 +16,16 @@ struct Entitlements: Sendable {
         self.byok = byok
     }
 
-    func isEntitled(uid: String, now: Int64) async throws -> Bool {
-        guard paywallEnabled else { return true }
+    /// The user's trial, in micros since the epoch, while the paywall is on; nil while it is off, when there is none.
+    func trial(uid: String, now: Int64) async throws -> (startedAt: Int64, endsAt: Int64)? {
+        guard paywallEnabled else { return nil }
         let account = try await users.settings(uid: uid, now: now)
-        if now < account.createdAt + trialMicros { return true }
+        return (account.createdAt, account.createdAt + trialMicros)
+    }
+
+    func isEntitled(uid: String, now: Int64) async throws -> Bool {
+        guard let trial = try await trial(uid: uid, now: now) else { return true }
+        if now < trial.endsAt { return true }
         let state = try await byok.state(uid: uid, now: now)
         return state.active && !state.fingerprints.isEmpty && now - state.lastSeenAt <= byok.activeWindowMicros
     }
