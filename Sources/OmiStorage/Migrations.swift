@@ -111,6 +111,7 @@ public enum Migrations {
         meters,
         chatFiles,
         taskListOrder,
+        processingSweep,
     ]
 }
 

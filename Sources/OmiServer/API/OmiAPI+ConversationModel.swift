@@ -24,10 +24,14 @@ extension OmiAPI {
     /// a conversation reads `completed` only once they exist; their ids and dedup make a repeat harmless. Nil when
     /// the conversation is gone or could not be saved.
     func finishProcessing(id: String, uid: String, zone: TimeZone, mode: ConversationProcessor.Mode) async -> ConversationRecord? {
-        guard let model = processor.model,
-              let current = try? await conversations.get(uid: uid, id: id) else { return nil }
-        let analysis = await ConversationAnalyzer(model: model).analyze(current, zone: zone, now: Clock.nowMicros())
-        if analysis == nil { logger.warning("conversation processing fell back to the deterministic summary") }
+        guard let current = try? await conversations.get(uid: uid, id: id) else { return nil }
+        // Without a model (one removed from the configuration since a crash, say), the deterministic path finishes it.
+        var analysed: ConversationAnalysis?
+        if let model = processor.model {
+            analysed = await ConversationAnalyzer(model: model).analyze(current, zone: zone, now: Clock.nowMicros())
+            if analysed == nil { logger.warning("conversation processing fell back to the deterministic summary") }
+        }
+        let analysis = analysed
         if let analysis, !analysis.discarded { await storeDerived(analysis, from: current, uid: uid) }
         let processor = self.processor
         let now = Clock.nowMicros()
@@ -43,6 +47,21 @@ extension OmiAPI {
                          metadata: ["error": "\(String(reflecting: type(of: error)))"])
             return nil
         }
+    }
+
+    /// Finishes a conversation a stopped server left in `processing` (`StaleProcessingSweep`), as `.reprocess`:
+    /// with the model its result is the same, and without one the summary already there is kept. It runs as the
+    /// owner, so the model's usage is theirs; one finished meanwhile is left alone.
+    func resumeProcessing(_ ref: ConversationRef) async {
+        guard let record = try? await conversations.get(uid: ref.uid, id: ref.id), record.status == "processing" else {
+            return
+        }
+        let user = AuthenticatedUser(uid: ref.uid)
+        let zone = (try? await timeZone(of: user)) ?? TimeZone(identifier: "UTC")!
+        let done = await RequestValues.$user.withValue(user) {
+            await finishProcessing(id: ref.id, uid: ref.uid, zone: zone, mode: .reprocess)
+        }
+        if done != nil { logger.info("finished a conversation left in processing") }
     }
 
     /// §2.2 items 3 and 4: memories under their content-hash ids (a fact extracted again keeps its stored row) and

@@ -121,6 +121,9 @@ public func buildApplication(
             timeout: settings.agentVM.timings.pingTimeout),
         processingJobs: dependencies.processingJobs, logger: logger)
 
+    let sweep = StaleProcessingSweep(
+        conversations: api.conversations, jobs: dependencies.processingJobs, staleAfter: settings.staleProcessingAfter,
+        interval: settings.staleProcessingSweepInterval, resume: { await api.resumeProcessing($0) }, logger: logger)
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let admission = UserAdmission(authenticator: authenticator, users: users, fence: fence, knownUsers: knownUsers)
@@ -142,7 +145,8 @@ public func buildApplication(
         responder: responder,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "omi-backend"),
         // After the caller's services, so graceful shutdown stops the jobs before the database closes.
-        services: services + [dependencies.agentVMJobs, dependencies.processingJobs],
+        // The sweep last, so it stops before the jobs it feeds.
+        services: services + [dependencies.agentVMJobs, dependencies.processingJobs, sweep],
         logger: logger)
 }
 

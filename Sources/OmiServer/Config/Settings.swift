@@ -81,6 +81,12 @@ public struct Settings: Sendable {
     /// the job finish in the background (knowledge.md §2.5: the desktop gives up at 30 s). Not an environment setting:
     /// the bound is the contract's; tests shorten it.
     public var conversationProcessingWait: Duration = .seconds(25)
+    /// A conversation still `processing` this long after its last update has no job behind it any more (a killed
+    /// server's): `StaleProcessingSweep` finishes it, at start and then every `staleProcessingSweepInterval`. Ten
+    /// minutes is past any live job's model calls; a job still running for the user in this process goes first
+    /// anyway. Not environment settings; tests change them.
+    public var staleProcessingAfter: Duration = .seconds(600)
+    public var staleProcessingSweepInterval: Duration = .seconds(60)
 
     /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
     /// API base, and the voice that replaces another provider's voice id in the older request body.

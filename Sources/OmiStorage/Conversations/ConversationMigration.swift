@@ -63,4 +63,10 @@ extension Migrations {
         "ALTER TABLE conversations ADD COLUMN search_vector tsvector",
         "CREATE INDEX conversations_search ON conversations USING GIN (search_vector)",
     ])
+
+    /// Version 16: conversations left in `processing`, across users, for the sweep that finishes them after a crash.
+    /// Partial, so it holds only the few conversations a model is working on.
+    static let processingSweep = Migration(version: 16, name: "conversations_processing", statements: [
+        "CREATE INDEX conversations_processing ON conversations (updated_at) WHERE status = 'processing'",
+    ])
 }

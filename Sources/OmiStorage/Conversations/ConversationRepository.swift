@@ -15,6 +15,20 @@ public protocol ConversationRepository: Sendable {
     func shared(id: String) async throws -> ConversationRecord?
     /// Runs `body` in one transaction that holds the user's conversation lock.
     func atomically<T: Sendable>(uid: String, _ body: @Sendable (ConversationTransaction) async throws -> T) async throws -> T
+    /// Conversations of any user in `processing` and not updated since `before`, oldest first: work a stopped server
+    /// never finished. The one call not scoped to a uid; it serves the server's own sweep, never a request.
+    func staleProcessing(before: Int64, limit: Int) async throws -> [ConversationRef]
+}
+
+/// A conversation by its owner and id.
+public struct ConversationRef: Sendable, Hashable {
+    public let uid: String
+    public let id: String
+
+    public init(uid: String, id: String) {
+        self.uid = uid
+        self.id = id
+    }
 }
 
 /// The operations available inside `ConversationRepository.atomically`, all on one connection and transaction.
@@ -130,6 +144,18 @@ public struct SQLConversationRepository: ConversationRepository {
                 try await GraphSQL.forget(db, uid: uid, memoryIds: memoryIds)
             }
             try await ConversationSQL.delete(db, kind: kind, uid: uid, id: id)
+        }
+    }
+
+    public func staleProcessing(before: Int64, limit: Int) async throws -> [ConversationRef] {
+        try await database.withConnection { db in
+            try await db.raw("""
+                SELECT uid, id FROM conversations WHERE status = 'processing' AND updated_at < \(bind: before)
+                ORDER BY updated_at LIMIT \(bind: limit)
+                """).all().map {
+                ConversationRef(uid: try $0.decode(column: "uid", as: String.self),
+                                id: try $0.decode(column: "id", as: String.self))
+            }
         }
     }
 

@@ -41,6 +41,8 @@ struct TestHarness: Sendable {
             // 25-second production bound then lapsed in CI and the request answered `processing`. Tests that are
             // about the bound set their own.
             settings.conversationProcessingWait = .seconds(120)
+            // Tests seed `processing` conversations with old dates: to the sweep, none is stale unless a test says so.
+            settings.staleProcessingAfter = .seconds(100 * 365 * 86_400)
             configure(&settings)
             var logger = Logger(label: "test")
             logger.logLevel = .warning
