@@ -496,6 +496,7 @@ struct ChatCompletionTests {
                 .map { value -> JSON in
                     guard case .object(var fields) = value else { return value }
                     fields["model"] = .string("gpt-4.1")
+                    fields["max_tokens"] = .int(8192)  // the default limit, stated to the upstream
                     return .object(fields)
                 })
             let record = try #require(try await Self.desktopRecord(h))
@@ -504,6 +505,30 @@ struct ChatCompletionTests {
             // gpt-4.1 has no price of its own: priced as Sonnet.
             let cost: Double = (12 * 3 + 4 * 15 + 8 * 0.30) / 1_000_000
             #expect(abs(record.counters.costUSD - cost) < 1e-12)
+        }
+    }
+
+    /// The upstream gets the effective limit under the client's key: an oversized one capped at 16384, and
+    /// `max_completion_tokens` winning over `max_tokens`, which is then not sent.
+    @Test(arguments: TestEngine.available)
+    func anOpenAIUpstreamGetsTheCappedTokenLimit(engine: TestEngine) async throws {
+        let answer = #"""
+            {"id":"chatcmpl-up","object":"chat.completion","created":1,"model":"gpt-4.1",
+             "choices":[{"index":0,"message":{"role":"assistant","content":"Hi"},"finish_reason":"stop"}],
+             "usage":{"prompt_tokens":2,"completion_tokens":1,"total_tokens":3}}
+            """#
+        try await Self.run(engine, [.json(200, answer), .json(200, answer), .json(200, answer)], provider: .openai,
+                           configure: { $0.chat.models["omi-sonnet"] = "gpt-4.1" }) { h, tenant in
+            for extra in [#","max_tokens":999999"#, #","max_tokens":100,"max_completion_tokens":20000"#,
+                          #","max_completion_tokens":300"#] {
+                let r = try await Self.post(h, Self.body(extra: extra))
+                #expect(r.status == 200, "\(extra): \(r.text)")
+            }
+            let sent = Self.fake.requests(tenant).map(\.body)
+            try #require(sent.count == 3)
+            #expect(sent[0]["max_tokens"].int == 16384 && !sent[0].has("max_completion_tokens"))
+            #expect(sent[1]["max_completion_tokens"].int == 16384 && !sent[1].has("max_tokens"))
+            #expect(sent[2]["max_completion_tokens"].int == 300 && !sent[2].has("max_tokens"))
         }
     }
 

@@ -225,10 +225,19 @@ struct ChatCompletionRequest: Sendable {
         }
     }
 
-    /// The body for an OpenAI-compatible upstream: unchanged but for the model and, for streams, usage reporting.
+    /// The body for an OpenAI-compatible upstream: unchanged but for the model, the effective token limit (chat.md
+    /// §9: 8192 when none is sent, at most 16384), and, for streams, usage reporting. The limit goes under the key the
+    /// client used; `max_completion_tokens` wins, so a `max_tokens` beside it is dropped. Forwarding the client's own
+    /// number let one request ask the server's key for any length.
     var openAIBody: [String: JSON] {
         var forwarded = body
         forwarded["model"] = .string(upstreamModel)
+        if case .int? = body["max_completion_tokens"] {
+            forwarded["max_completion_tokens"] = .int(maxTokens)
+            forwarded["max_tokens"] = nil
+        } else {
+            forwarded["max_tokens"] = .int(maxTokens)
+        }
         if stream { forwarded["stream_options"] = .object(["include_usage": .bool(true)]) }
         return forwarded
     }
