@@ -191,4 +191,23 @@ struct AccountDeletionTests {
             #expect(try await h.call(.delete, "/v1/users/delete-account", as: nil).status == 401)
         }
     }
+
+    /// A model still working on a conversation when the account is deleted finds the account gone when it answers,
+    /// and writes back neither the conversation nor the memories and task it derived.
+    @Test(arguments: TestEngine.available)
+    func processingThatOutlivesTheDeletionWritesNothing(engine: TestEngine) async throws {
+        typealias M = ConversationModelTests
+        let gate = Gate()
+        try await TestHarness.run(engine, configure: { $0.conversationProcessingWait = .milliseconds(100) },
+                                  languageModel: ReplyModel(reply: { _ in M.fullReply }, gate: gate)) { h in
+            let created = try await h.call(.post, ConversationFromSegmentsTests.path, json: M.segments(M.longText))
+            #expect(created.json["status"].string == "processing", "\(created.text)")
+            #expect(try await h.call(.delete, "/v1/users/delete-account").status == 200)
+            gate.open()
+            await h.processingJobs.waitForIdle()
+            for table in ["conversations", "memories", "action_items"] {
+                #expect(try await h.count(table) == 0, "\(table)")
+            }
+        }
+    }
 }

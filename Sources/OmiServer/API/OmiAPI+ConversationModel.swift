@@ -32,6 +32,8 @@ extension OmiAPI {
             if analysed == nil { logger.warning("conversation processing fell back to the deterministic summary") }
         }
         let analysis = analysed
+        // The model may have run for many seconds: an account deleted meanwhile must not get rows back.
+        guard await accountRemains(uid) else { return nil }
         if let analysis, !analysis.discarded { await storeDerived(analysis, from: current, uid: uid) }
         let processor = self.processor
         let now = Clock.nowMicros()
@@ -62,6 +64,14 @@ extension OmiAPI {
             await finishProcessing(id: ref.id, uid: ref.uid, zone: zone, mode: .reprocess)
         }
         if done != nil { logger.info("finished a conversation left in processing") }
+    }
+
+    /// False once the account has a deletion tombstone (read uncached). A background job checks this after its
+    /// model calls and before writing: the account wipe took every row that existed then, and anything written after
+    /// it would stay behind for good. What is left is the moment between this read and the write.
+    func accountRemains(_ uid: String) async -> Bool {
+        guard let tombstone = try? await accounts.tombstone(uid: uid) else { return true }
+        return tombstone.status == .cancelled
     }
 
     /// §2.2 items 3 and 4: memories under their content-hash ids (a fact extracted again keeps its stored row) and

@@ -62,6 +62,7 @@ extension OmiAPI {
             // The newest `limit`, read oldest first, so a node is labelled as its first mention named it.
             let newest = all.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit).reversed()
             let built = await GraphBuilder(model: model).build(from: Array(newest), now: Clock.nowMicros())
+            guard await accountRemains(uid) else { return }
             try await graph.replace(uid: uid, nodes: built.nodes, edges: built.edges)
         } catch {
             logger.error("knowledge graph rebuild failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
