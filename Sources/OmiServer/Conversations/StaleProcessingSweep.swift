@@ -36,7 +36,9 @@ struct StaleProcessingSweep: Service {
             logger.warning("could not look for conversations left in processing; trying again later")
             return 0
         }
-        if !stale.isEmpty { logger.info("finishing conversations left in processing", metadata: ["count": "\(stale.count)"]) }
+        if !stale.isEmpty {
+            logger.info("finishing conversations left in processing", metadata: ["count": "\(stale.count)"])
+        }
         for ref in stale {
             let resume = self.resume
             await jobs.submit(uid: ref.uid) { await resume(ref) }
