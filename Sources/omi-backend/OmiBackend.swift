@@ -26,7 +26,7 @@ func loadSettings() -> Settings {
 }
 
 func makeLogger(_ settings: Settings) -> Logger {
-    var logger = Logger(label: "omi-backend")
+    var logger = Logger(label: "omi-backend", factory: ServerLogHandler.standardError)
     logger.logLevel = settings.logLevel
     return logger
 }
