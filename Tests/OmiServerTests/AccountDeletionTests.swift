@@ -193,7 +193,8 @@ struct AccountDeletionTests {
     }
 
     /// A model still working on a conversation when the account is deleted finds the account gone when it answers,
-    /// and writes back neither the conversation nor the memories and task it derived.
+    /// and writes back neither the conversation nor the memories and task it derived. The uid coming back later as a
+    /// new user is processed as anyone else.
     @Test(arguments: TestEngine.available)
     func processingThatOutlivesTheDeletionWritesNothing(engine: TestEngine) async throws {
         typealias M = ConversationModelTests
@@ -208,6 +209,15 @@ struct AccountDeletionTests {
             for table in ["conversations", "memories", "action_items"] {
                 #expect(try await h.count(table) == 0, "\(table)")
             }
+            // A token issued after the deletion brings the uid back as a new user, whose processing writes again.
+            let fresh = TestIdentityProvider.primary.token(uid: "user-a", claims: ["iat": Int(Date().timeIntervalSince1970) + 5])
+            let again = try await h.call(.post, ConversationFromSegmentsTests.path, json: M.segments(M.longText),
+                                         headers: [.authorization: "Bearer \(fresh)"])
+            #expect(again.status == 200, "\(again.text)")
+            await h.processingJobs.waitForIdle()
+            #expect(try await h.count("conversations") == 1)
+            #expect(try await h.count("memories") == 3)
+            #expect(try await h.count("action_items") == 1)
         }
     }
 }

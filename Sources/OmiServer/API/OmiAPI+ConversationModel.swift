@@ -24,6 +24,7 @@ extension OmiAPI {
     /// a conversation reads `completed` only once they exist; their ids and dedup make a repeat harmless. Nil when
     /// the conversation is gone or could not be saved.
     func finishProcessing(id: String, uid: String, zone: TimeZone, mode: ConversationProcessor.Mode) async -> ConversationRecord? {
+        let started = Clock.nowMicros()
         guard let current = try? await conversations.get(uid: uid, id: id) else { return nil }
         // Without a model (one removed from the configuration since a crash, say), the deterministic path finishes it.
         var analysed: ConversationAnalysis?
@@ -33,7 +34,7 @@ extension OmiAPI {
         }
         let analysis = analysed
         // The model may have run for many seconds: an account deleted meanwhile must not get rows back.
-        guard await accountRemains(uid) else { return nil }
+        guard await !accountDeleted(uid, since: started) else { return nil }
         if let analysis, !analysis.discarded { await storeDerived(analysis, from: current, uid: uid) }
         let processor = self.processor
         let now = Clock.nowMicros()
@@ -66,12 +67,14 @@ extension OmiAPI {
         if done != nil { logger.info("finished a conversation left in processing") }
     }
 
-    /// False once the account has a deletion tombstone (read uncached). A background job checks this after its
-    /// model calls and before writing: the account wipe took every row that existed then, and anything written after
-    /// it would stay behind for good. What is left is the moment between this read and the write.
-    func accountRemains(_ uid: String) async -> Bool {
-        guard let tombstone = try? await accounts.tombstone(uid: uid) else { return true }
-        return tombstone.status == .cancelled
+    /// Whether a deletion of the account was asked for at `start` or later (the tombstone, read uncached). A
+    /// background job checks this after its model calls and before writing: the account wipe took every row that
+    /// existed then, and anything written after it would stay behind for good. An older tombstone does not count: a
+    /// token issued after a deletion brings the uid back as a new user (`UserAdmission`), whose jobs must write.
+    /// What is left is the moment between this read and the write.
+    func accountDeleted(_ uid: String, since start: Int64) async -> Bool {
+        guard let tombstone = try? await accounts.tombstone(uid: uid), tombstone.status != .cancelled else { return false }
+        return tombstone.requestedAt >= start
     }
 
     /// §2.2 items 3 and 4: memories under their content-hash ids (a fact extracted again keeps its stored row) and

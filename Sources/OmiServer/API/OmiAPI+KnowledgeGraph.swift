@@ -55,6 +55,7 @@ extension OmiAPI {
 
     /// The user's `limit` most recently created memories, rejected ones excluded, through the model into the graph.
     func rebuildGraph(uid: String, limit: Int, model: any LanguageModel) async {
+        let started = Clock.nowMicros()
         do {
             var filter = MemoryFilter()
             filter.includeDismissed = true
@@ -62,7 +63,7 @@ extension OmiAPI {
             // The newest `limit`, read oldest first, so a node is labelled as its first mention named it.
             let newest = all.sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }.prefix(limit).reversed()
             let built = await GraphBuilder(model: model).build(from: Array(newest), now: Clock.nowMicros())
-            guard await accountRemains(uid) else { return }
+            guard await !accountDeleted(uid, since: started) else { return }
             try await graph.replace(uid: uid, nodes: built.nodes, edges: built.edges)
         } catch {
             logger.error("knowledge graph rebuild failed", metadata: ["error": "\(String(reflecting: type(of: error)))"])
