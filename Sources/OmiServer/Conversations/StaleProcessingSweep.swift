@@ -27,8 +27,7 @@ struct StaleProcessingSweep: Service {
     /// One pass; returns how many conversations it handed to the jobs.
     @discardableResult
     func sweep(now: Int64) async -> Int {
-        let (seconds, attoseconds) = staleAfter.components
-        let before = now - seconds * 1_000_000 - attoseconds / 1_000_000_000_000
+        let before = now - Int64(staleAfter.nanoseconds / 1_000)
         let stale: [ConversationRef]
         do {
             stale = try await conversations.staleProcessing(before: before, limit: Self.batch)

@@ -20,15 +20,10 @@ public protocol ConversationRepository: Sendable {
     func staleProcessing(before: Int64, limit: Int) async throws -> [ConversationRef]
 }
 
-/// A conversation by its owner and id.
+/// A conversation by its owner and id; only the repository makes one.
 public struct ConversationRef: Sendable, Hashable {
     public let uid: String
     public let id: String
-
-    public init(uid: String, id: String) {
-        self.uid = uid
-        self.id = id
-    }
 }
 
 /// The operations available inside `ConversationRepository.atomically`, all on one connection and transaction.
