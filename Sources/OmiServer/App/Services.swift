@@ -2,6 +2,14 @@ import Logging
 import OmiStorage
 import ServiceLifecycle
 
+/// Runs `pass` at once and then every `interval`, until the service group shuts down.
+func everyInterval(_ interval: Duration, _ pass: () async -> Void) async {
+    while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        await pass()
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+    }
+}
+
 /// Keeps the connection pool open while the server runs and closes it after the server has drained.
 struct DatabaseService: Service {
     let database: Database
@@ -27,9 +35,8 @@ struct DevModeWarningService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        await everyInterval(.seconds(600)) {
             logger.warning("AUTH_DEV_MODE is on: dev:<uid> tokens are accepted; never run this in production")
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
         }
     }
 }
@@ -42,7 +49,7 @@ struct ScreenActivityRetentionService: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+        await everyInterval(.seconds(3600)) {
             let now = Clock.nowMicros()
             let notBefore = retentionDays > 0 ? now - Int64(retentionDays) * 86_400_000_000 : nil
             do {
@@ -51,7 +58,6 @@ struct ScreenActivityRetentionService: Service {
             } catch {
                 logger.warning("screen activity purge failed; retrying in an hour")
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
     }
 }

@@ -18,10 +18,7 @@ struct StaleProcessingSweep: Service {
     let logger: Logger
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await sweep(now: Clock.nowMicros())
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-        }
+        await everyInterval(interval) { await sweep(now: Clock.nowMicros()) }
     }
 
     /// One pass; returns how many conversations it handed to the jobs.
