@@ -112,6 +112,7 @@ public enum Migrations {
         chatFiles,
         taskListOrder,
         processingSweep,
+        deletionCleanup,
     ]
 }
 

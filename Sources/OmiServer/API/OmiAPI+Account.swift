@@ -15,8 +15,8 @@ extension OmiAPI {
         if agentVM.enabled, let vm = try? await agentVMs.get(uid: user.uid) { await agentVM.deleteInstance(of: vm) }
         let tombstone: TombstoneRecord
         do {
-            tombstone = try await accounts.deleteAccount(uid: user.uid, now: Clock.nowMicros(), reason: body?.reason,
-                                                         reasonDetails: body?.reasonDetails)
+            tombstone = try await accounts.deleteAccount(uid: user.uid, issuedAt: user.issuedAtMicros, now: Clock.nowMicros(),
+                                                         reason: body?.reason, reasonDetails: body?.reasonDetails)
         } catch {
             throw APIError(.internalServerError, "Could not delete account. Please try again.")
         }

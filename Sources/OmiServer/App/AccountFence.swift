@@ -28,6 +28,11 @@ final class AccountFence: Sendable {
         return tombstone
     }
 
+    /// The final pass of a `wiped` deletion (`AccountRepository.finishDeletion`); this instance sees it at once.
+    func finishDeletion(uid: String, now: Int64) async throws {
+        if let tombstone = try await accounts.finishDeletion(uid: uid, now: now) { remember(uid: uid, tombstone) }
+    }
+
     func remember(uid: String, _ tombstone: TombstoneRecord?) {
         let now = Date().timeIntervalSince1970
         cache.withLock { cache in

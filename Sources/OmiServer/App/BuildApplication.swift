@@ -124,6 +124,8 @@ public func buildApplication(
     let sweep = StaleProcessingSweep(
         conversations: api.conversations, jobs: dependencies.processingJobs, staleAfter: settings.staleProcessingAfter,
         interval: settings.staleProcessingSweepInterval, resume: { await api.resumeProcessing($0) }, logger: logger)
+    let cleanup = DeletionCleanup(fence: fence, finishAfter: settings.deletionFinishAfter,
+                                  interval: settings.deletionCleanupInterval, logger: logger)
     let router = Router(context: AppRequestContext.self)
     let routes = RouteTable()
     let admission = UserAdmission(authenticator: authenticator, users: users, fence: fence, knownUsers: knownUsers)
@@ -145,8 +147,8 @@ public func buildApplication(
         responder: responder,
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "omi-backend"),
         // After the caller's services, so graceful shutdown stops the jobs before the database closes.
-        // The sweep last, so it stops before the jobs it feeds.
-        services: services + [dependencies.agentVMJobs, dependencies.processingJobs, sweep],
+        // The sweep after them, so it stops before the jobs it feeds.
+        services: services + [dependencies.agentVMJobs, dependencies.processingJobs, sweep, cleanup],
         logger: logger)
 }
 

@@ -38,9 +38,12 @@ struct UserAdmission: Sendable {
                 case .running, .wiped, .completed:
                     // A retried deletion is answered by its handler; any other call with a token from before the
                     // deletion is refused, so sync loops still in flight cannot recreate rows.
-                    if operationID == "deleteAccount" { return .deletionRetry(user) }
-                    let issued = user.issuedAt.map { Int64($0 * 1_000_000) } ?? Int64.max
-                    if issued <= tombstone.requestedAt { throw APIError(.unauthorized, "Invalid authorization token") }
+                    let old = tombstone.status == .running || user.issuedAtMicros <= tombstone.requestedAt
+                    if operationID == "deleteAccount" && old { return .deletionRetry(user) }
+                    if old { throw APIError(.unauthorized, "Invalid authorization token") }
+                    // A later token is a new account on the uid (users.md §15.2). The old deletion's final pass goes
+                    // first, so it cannot later remove what the new account writes.
+                    if tombstone.status == .wiped { try await fence.finishDeletion(uid: user.uid, now: Clock.nowMicros()) }
                 case .cancelled:
                     break
                 }

@@ -11,6 +11,9 @@ public struct AuthenticatedUser: Sendable, Equatable {
     var validUntil: TimeInterval = .infinity
     /// The token's `iat` (seconds since the epoch); nil for development and impersonation tokens, which count as new.
     var issuedAt: TimeInterval?
+
+    /// `issuedAt` in microseconds, the tombstone's unit; a token without one counts as issued after any deletion.
+    var issuedAtMicros: Int64 { issuedAt.map { Int64($0 * 1_000_000) } ?? Int64.max }
 }
 
 /// Why a token was refused. The reason goes to the log only; the body is always "Invalid authorization token".

@@ -87,6 +87,11 @@ public struct Settings: Sendable {
     /// anyway. Not environment settings; tests change them.
     public var staleProcessingAfter: Duration = .seconds(600)
     public var staleProcessingSweepInterval: Duration = .seconds(60)
+    /// A deletion's final pass (`DeletionCleanup`) runs this long after it: past the fence cache of other instances
+    /// and any request or job admitted before the tombstone, so nothing they write outlives the account. Looked for
+    /// at start and then every `deletionCleanupInterval`. Not environment settings; tests change them.
+    public var deletionFinishAfter: Duration = .seconds(600)
+    public var deletionCleanupInterval: Duration = .seconds(60)
 
     /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
     /// API base, and the voice that replaces another provider's voice id in the older request body.

@@ -13,4 +13,10 @@ extension Migrations {
         )
         """,
     ])
+
+    /// Version 17: deletions waiting for their final pass, for the clean-up that finishes them. Partial, so it holds
+    /// only the few deletions of the last minutes however many accounts were ever deleted.
+    static let deletionCleanup = Migration(version: 17, name: "account_tombstones_wiped", statements: [
+        "CREATE INDEX account_tombstones_wiped ON account_tombstones (requested_at) WHERE status = 'wiped'",
+    ])
 }
