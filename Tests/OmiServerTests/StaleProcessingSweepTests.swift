@@ -1,4 +1,7 @@
 import Foundation
+import Logging
+import OmiStorage
+import Synchronization
 import OmiContract
 import Testing
 @testable import OmiServer
@@ -73,6 +76,33 @@ struct StaleProcessingSweepTests {
             #expect(finished["structured"]["title"].string == "Ana asked me")
             #expect(finished["structured"]["overview"].string == "kept")
             #expect(finished["discarded"] == .bool(false))
+        }
+    }
+
+    /// A conversation whose finish keeps failing (here the finish does nothing, so it stays `processing`) is tried
+    /// again after 1, 2, 4 … minutes, not at every pass, so the model is not called every minute for good. Another
+    /// server process, as after a restart, tries it at once.
+    @Test(arguments: TestEngine.available)
+    func aFinishThatKeepsFailingIsTriedLessAndLessOften(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h in
+            let stale = try await h.seedConversation(status: "processing", title: "Stuck", segments: Self.words,
+                                                     createdAt: Date().addingTimeInterval(-3600))
+            let handed = Mutex<[String]>([])
+            func sweep() -> StaleProcessingSweep {
+                StaleProcessingSweep(conversations: SQLConversationRepository(database: h.database), jobs: h.processingJobs,
+                                     staleAfter: .seconds(600), interval: .seconds(60),
+                                     resume: { ref in handed.withLock { $0.append(ref.id) } }, logger: Logger(label: "test"))
+            }
+            let first = sweep()
+            let start = Clock.nowMicros()
+            var triedAt: [Int] = []
+            for minute in [0, 0, 1, 1, 2, 3, 4, 6, 7, 10, 14, 15] {
+                if await first.sweep(now: start + Int64(minute) * 60_000_000 + 1) == 1 { triedAt.append(minute) }
+            }
+            await h.processingJobs.waitForIdle()
+            #expect(triedAt == [0, 1, 3, 7, 15])
+            #expect(handed.withLock { $0 } == Array(repeating: stale, count: 5))
+            #expect(await sweep().sweep(now: start + 15 * 60_000_000 + 2) == 1)
         }
     }
 }

@@ -71,7 +71,8 @@ extension OmiAPI {
     /// background job checks this after its model calls and before writing: the account wipe took every row that
     /// existed then, and anything written after it would stay behind for good. An older tombstone does not count: a
     /// token issued after a deletion brings the uid back as a new user (`UserAdmission`), whose jobs must write.
-    /// What is left is the moment between this read and the write.
+    /// What is written in the moment between this read and the write goes in the deletion's final pass
+    /// (`DeletionCleanup`).
     func accountDeleted(_ uid: String, since start: Int64) async -> Bool {
         guard let tombstone = try? await accounts.tombstone(uid: uid), tombstone.status != .cancelled else { return false }
         return tombstone.requestedAt >= start
