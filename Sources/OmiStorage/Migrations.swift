@@ -113,6 +113,7 @@ public enum Migrations {
         taskListOrder,
         processingSweep,
         deletionCleanup,
+        usageEventTimes,
     ]
 }
 

@@ -53,4 +53,25 @@ struct StorageTests {
             #expect(try await repo.session(uid: "u", id: session.id)?.messageCount == stored)
         }
     }
+
+    /// Migration 18 moves SQLite's usage events into a table without a rowid: the events written before it are all
+    /// still counted, by month, and a repeated event key still counts once.
+    @Test(arguments: TestEngine.available)
+    func usageEventsSurviveTheirTimeIndexMigration(engine: TestEngine) async throws {
+        try await withTestDatabase(engine, migrations: Migrations.all.filter { $0.version < 18 }) { db async throws in
+            let usage = SQLUsageRepository(database: db)
+            let month: Int64 = 1_790_000_000_000_000
+            for (i, uid) in ["u", "u", "u", "other"].enumerated() {
+                try await usage.recordQuestion(uid: uid, key: "q\(i)", now: month + Int64(i))
+            }
+            try await usage.recordQuestion(uid: "u", key: "old", now: month - 1)
+            #expect(try await db.migrate() == [18])
+            #expect(try await usage.questionsUsed(uid: "u", since: month) == 3)
+            #expect(try await usage.questionsUsed(uid: "u", since: 0) == 4)
+            try await usage.recordQuestion(uid: "u", key: "q0", now: month + 10)
+            try await usage.recordQuestion(uid: "u", key: "q9", now: month + 10)
+            #expect(try await usage.questionsUsed(uid: "u", since: month) == 4)
+            #expect(try await usage.questionsUsed(uid: "other", since: month) == 1)
+        }
+    }
 }

@@ -19,7 +19,9 @@ enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
 import Testing
 
 /// A fresh, migrated database for one test: a temporary SQLite file, or a new PostgreSQL database dropped afterwards.
-func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) async throws -> T) async throws -> T {
+/// `migrations` are the ones applied: all of them, unless a test of a later migration starts before it.
+func withTestDatabase<T: Sendable>(_ engine: TestEngine, migrations: [Migration] = Migrations.all,
+                                   _ body: (Database) async throws -> T) async throws -> T {
     var logger = Logger(label: "test-db")
     logger.logLevel = .warning
     switch engine {
@@ -29,7 +31,7 @@ func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) asyn
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try Database(.sqlite(path: directory.appendingPathComponent("omi.sqlite").path), logger: logger)
         do {
-            try await database.migrate()
+            try await database.migrate(migrations)
             let result = try await body(database)
             await database.shutdown()
             return result
@@ -63,7 +65,7 @@ func withTestDatabase<T: Sendable>(_ engine: TestEngine, _ body: (Database) asyn
             await admin.shutdown()
         }
         do {
-            try await database.migrate()
+            try await database.migrate(migrations)
             let result = try await body(database)
             await cleanup()
             return result
