@@ -18,7 +18,7 @@ struct AccountDeletionCleanupTests {
 
     /// A pass as the server's service runs it, due ten minutes after a deletion.
     static func cleanup(_ h: TestHarness) -> DeletionCleanup {
-        DeletionCleanup(fence: AccountFence(accounts: SQLAccountRepository(database: h.database)),
+        DeletionCleanup(fence: AccountFence(accounts: SQLAccountRepository(database: h.database), ttl: 5),
                         finishAfter: .seconds(600), interval: .seconds(60), logger: Logger(label: "test"))
     }
 
@@ -113,6 +113,24 @@ struct AccountDeletionCleanupTests {
             }
             #expect(status == .completed)
             #expect(try await D.counts(h, TestHarness.defaultUser).filter { $0.value > 0 }.isEmpty)
+        }
+    }
+
+    /// A deletion another instance ran reaches this one through the database alone. This instance had served the
+    /// user before, yet a later token still gets the new account's record, with every default (users.md §15.2).
+    @Test(arguments: TestEngine.available)
+    func aLaterAccountGetsItsRecordOnAnInstanceThatKnewTheOldOne(engine: TestEngine) async throws {
+        try await TestHarness.run(engine, configure: { $0.tombstoneCacheTTL = .zero }) { h in
+            let uid = TestHarness.defaultUser
+            #expect(try await h.call(.patch, "/v1/users/profile", json: #"{"job":"pilot"}"#).status == 200)
+            _ = try await SQLAccountRepository(database: h.database)
+                .deleteAccount(uid: uid, issuedAt: .max, now: Clock.nowMicros(), reason: nil, reasonDetails: nil)
+            #expect(try await h.count("users") == 0)
+            try await Task.sleep(for: .milliseconds(1100))
+            let fresh = Self.token(uid, issuedIn: 0)
+            let profile = try await h.call(.get, "/v1/users/profile", headers: fresh)
+            #expect(profile.status == 200 && profile.json["uid"].string == uid && profile.json["job"].isNull)
+            #expect(try await h.count("users") == 1)
         }
     }
 }

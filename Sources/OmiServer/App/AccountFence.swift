@@ -4,7 +4,7 @@ import Synchronization
 
 /// Answers whether a uid has a deletion tombstone (users.md §15.2), with a short-lived cache so the hot path does not
 /// query on every request. A deletion on this instance updates the cache at once; other instances see it within
-/// `ttl` seconds.
+/// `ttl` seconds (`Settings.tombstoneCacheTTL`).
 final class AccountFence: Sendable {
     struct Entry: Sendable {
         var tombstone: TombstoneRecord?
@@ -15,7 +15,7 @@ final class AccountFence: Sendable {
     let ttl: TimeInterval
     private let cache = Mutex<[String: Entry]>([:])
 
-    init(accounts: any AccountRepository, ttl: TimeInterval = 5) {
+    init(accounts: any AccountRepository, ttl: TimeInterval) {
         self.accounts = accounts
         self.ttl = ttl
     }

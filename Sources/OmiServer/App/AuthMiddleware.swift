@@ -34,7 +34,9 @@ struct AuthMiddleware: ServerMiddleware {
 final class KnownUsers: Sendable {
     private let uids = Mutex<[String: String]>([:])
 
-    static func claims(email: String?, name: String?) -> String { "\(email ?? "")\u{0}\(name ?? "")" }
+    static func claims(email: String?, name: String?, deletedAt: Int64?) -> String {
+        "\(email ?? "")\u{0}\(name ?? "")\u{0}\(deletedAt.map(String.init) ?? "")"
+    }
 
     func contains(_ uid: String, claims: String) -> Bool { uids.withLock { $0[uid] == claims } }
 

@@ -62,7 +62,7 @@ public func buildApplication(
     let authenticator = Authenticator(verifier: verifier, devMode: settings.authDevMode,
                                       impersonationKey: settings.authImpersonationKey, logger: logger)
     let accounts = SQLAccountRepository(database: dependencies.database)
-    let fence = AccountFence(accounts: accounts)
+    let fence = AccountFence(accounts: accounts, ttl: Double(settings.tombstoneCacheTTL.nanoseconds) / 1e9)
     let knownUsers = KnownUsers()
     let catalog = try AppCatalog.load(path: settings.appsCatalogPath)
     for warning in catalog.warnings { logger.warning("\(warning)") }

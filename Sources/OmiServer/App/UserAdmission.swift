@@ -28,7 +28,8 @@ struct UserAdmission: Sendable {
         case .failure(.keysUnavailable):
             throw APIError(.serviceUnavailable, "Authentication temporarily unavailable", headers: [.retryAfter: "5"])
         case .success(let user):
-            if let tombstone = try await fence.tombstone(uid: user.uid) {
+            let tombstone = try await fence.tombstone(uid: user.uid)
+            if let tombstone {
                 switch tombstone.status {
                 case .running where operationID != "deleteAccount":
                     throw APIError(.forbidden, detailObject: .object([
@@ -49,7 +50,10 @@ struct UserAdmission: Sendable {
                 }
             }
             // A token with claims not seen before for this uid may fill an email or name still null (users.md §1).
-            let claims = KnownUsers.claims(email: user.email, name: user.name)
+            // The deletion a uid has been through is part of them: a later account needs its own record, even where
+            // this instance knew the old one and another instance ran the deletion.
+            let deletedAt = tombstone.flatMap { $0.status == .cancelled ? nil : $0.requestedAt }
+            let claims = KnownUsers.claims(email: user.email, name: user.name, deletedAt: deletedAt)
             if !knownUsers.contains(user.uid, claims: claims) {
                 try await users.ensureUser(uid: user.uid, email: user.email, name: user.name, now: Clock.nowMicros())
                 knownUsers.insert(user.uid, claims: claims)

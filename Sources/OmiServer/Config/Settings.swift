@@ -92,6 +92,9 @@ public struct Settings: Sendable {
     /// at start and then every `deletionCleanupInterval`. Not environment settings; tests change them.
     public var deletionFinishAfter: Duration = .seconds(600)
     public var deletionCleanupInterval: Duration = .seconds(60)
+    /// How long an instance reuses a uid's tombstone read (`AccountFence`): another instance's deletion reaches this
+    /// one's fence within it. Not an environment setting; tests shorten it.
+    public var tombstoneCacheTTL: Duration = .seconds(5)
 
     /// Text to speech (platform.md §3.4): the server's OpenAI key (unset answers 503 `TTS is not configured`), the
     /// API base, and the voice that replaces another provider's voice id in the older request body.
