@@ -4,10 +4,17 @@ import Prometheus
 struct HTTPMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
 
+    // Immutable values of a type the library has not marked Sendable.
+    nonisolated(unsafe) static let requests = MetricNameDescriptor(
+        metricName: "http_requests", unitName: "total", helpText: "Requests answered, by method, route template and status.")
+    nonisolated(unsafe) static let durations = MetricNameDescriptor(
+        metricName: "http_request_duration", unitName: "seconds",
+        helpText: "Time until the response head is ready (a streamed body not included), by method and route template.")
+
     func record(method: String, route: String, status: Int, duration: Duration) {
-        registry.makeCounter(name: "http_requests_total",
+        registry.makeCounter(descriptor: Self.requests,
                              labels: [("method", method), ("route", route), ("status", String(status))]).increment()
-        registry.makeDurationHistogram(name: "http_request_duration_seconds", labels: [("method", method), ("route", route)],
+        registry.makeDurationHistogram(descriptor: Self.durations, labels: [("method", method), ("route", route)],
                                        buckets: Self.buckets).record(duration)
     }
 
