@@ -41,7 +41,7 @@ final class StaleProcessingSweep: Service, Sendable {
         let waiting = tries.withLock { $0.count }
         let stale: [ConversationRef]
         do {
-            // Those still waiting for their next try come first, as the oldest; the batch is on top of them.
+            // Room for every one still waiting for its next try and a full batch besides.
             stale = try await conversations.staleProcessing(before: before, limit: Self.batch + waiting)
         } catch {
             logger.warning("could not look for conversations left in processing; trying again later")
