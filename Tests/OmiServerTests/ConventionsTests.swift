@@ -152,13 +152,16 @@ struct ConventionsTests {
     func metricsAndTheContractAreServed(engine: TestEngine) async throws {
         try await TestHarness.run(engine) { h async throws in
             _ = try await h.call(.get, "/v2/chat-sessions")
+            _ = try await h.call(.get, "/v2/chat-sessions", as: "user-b")
+            _ = try await h.call(.get, "/v2/chat-sessions", as: nil)
             let metrics = try await h.call(.get, "/metrics", as: nil)
             #expect(metrics.status == 200)
-            #expect(metrics.text.contains(#"http_requests_total{method="GET",route="/v2/chat-sessions",status="200"} 1"#))
+            #expect(metrics.text.contains(#"http_requests_total{method="GET",route="/v2/chat-sessions",status="200"} 2"#))
+            #expect(metrics.text.contains(#"http_requests_total{method="GET",route="/v2/chat-sessions",status="401"} 1"#))
             // Each family says what it counts, for whoever reads the scrape.
             #expect(metrics.text.contains("# HELP http_requests_total Requests answered"))
             #expect(metrics.text.contains("# HELP http_request_duration_seconds Time until the response head is ready"))
-            #expect(metrics.text.contains(#"http_request_duration_seconds_count{method="GET",route="/v2/chat-sessions"} 1"#))
+            #expect(metrics.text.contains(#"http_request_duration_seconds_count{method="GET",route="/v2/chat-sessions"} 3"#))
             let spec = try await h.call(.get, "/openapi.yaml", as: nil)
             #expect(spec.status == 200 && spec.text.hasPrefix("openapi: 3.1.0"))
         }
