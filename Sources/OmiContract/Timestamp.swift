@@ -167,11 +167,16 @@ public struct OmiDateTranscoder: DateTranscoder {
     public init() {}
     public func encode(_ date: Date) throws -> String { Timestamp.format(date) }
     public func decode(_ text: String) throws -> Date {
-        guard let date = Timestamp.parse(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "Invalid datetime"))
-        }
+        guard let date = Timestamp.parse(text) else { throw InvalidDateTime(text: text) }
         return date
     }
+}
+
+/// A date-time text that does not parse. The runtime hands a transcoder the text alone, without the key it came
+/// from, so the error carries the text and the server looks for it in the request to name the field.
+public struct InvalidDateTime: Error, Sendable, CustomStringConvertible {
+    public let text: String
+    public var description: String { "Invalid datetime" }
 }
 
 extension Configuration {

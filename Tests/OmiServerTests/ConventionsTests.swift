@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import OmiContract
 import Testing
 @testable import OmiServer
 
@@ -175,6 +176,31 @@ struct ConventionsTests {
             try await h.database.withConnection { db in try await db.raw("DROP TABLE chat_messages").run() }
             let r = try await h.call(.get, "/v2/desktop/messages?session_id=\(sid)")
             #expect(r.status == 500 && r.text == #"{"detail":"Internal server error"}"#)
+        }
+    }
+
+    /// A date-time that does not parse is a 422 naming its field and echoing the text, as FastAPI's is, not a
+    /// "JSON decode error" for a body that is valid JSON; nothing is written. Malformed JSON is still `json_invalid`.
+    @Test(arguments: TestEngine.available)
+    func aBadDateTimeNamesItsFieldAndWritesNothing(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            for (path, body, field) in [
+                ("/v1/action-items", #"{"description":"x","due_at":"tomorrow"}"#, "due_at"),
+                ("/v1/action-items", #"{"description":"x","due_at":"2026-02-30T10:00:00Z"}"#, "due_at"),
+                ("/v1/conversations/from-segments",
+                 #"{"transcript_segments":[{"text":"hi","start":0,"end":1}],"started_at":"2026-01-01T10:00:00Z","finished_at":"tomorrow"}"#,
+                 "finished_at"),
+            ] {
+                let r = try await h.call(.post, path, json: body)
+                let item = r.json["detail"][0]
+                #expect(r.status == 422 && item["loc"] == .array([.string("body"), .string(field)]), "\(path): \(r.text)")
+                #expect(item["type"].string == "datetime_from_date_parsing" && item["msg"].string == "Input should be a valid datetime")
+                #expect(item["input"].string == Wire.JSONValue(jsonText: body)?[field].string)
+            }
+            #expect(try await h.count("action_items") == 0)
+            #expect(try await h.count("conversations") == 0)
+            let malformed = try await h.call(.post, "/v1/action-items", json: #"{"description":"#)
+            #expect(malformed.status == 422 && malformed.json["detail"][0]["type"].string == "json_invalid")
         }
     }
 }

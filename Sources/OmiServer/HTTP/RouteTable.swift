@@ -108,10 +108,16 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
             // For a type that reads its own request body (`RequestBodyBytes`); a large upload is left alone.
             let bytes = buffer.readableBytes <= Self.readableBodyLimit
                 ? RequestBodyBytes.Source { [UInt8](buffer.readableBytesView) } : nil
-            let (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
-                try await RequestBodyBytes.$current.withValue(bytes) {
-                    try await handler(request.head, body, .init(pathParameters: parameters))
+            let (head, responseBody): (HTTPResponse, HTTPBody?)
+            do {
+                (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
+                    try await RequestBodyBytes.$current.withValue(bytes) {
+                        try await handler(request.head, body, .init(pathParameters: parameters))
+                    }
                 }
+            } catch let error as ServerError where error.operationInput == nil {
+                guard let invalid = error.underlyingError as? InvalidDateTime else { throw error }
+                throw DateFieldLocator.error(for: invalid, body: buffer, query: request.uri.query)
             }
             if let prewritten = sink.bytes {
                 // The generated code declared the placeholder's length; the bytes sent are the sink's.
