@@ -37,7 +37,7 @@ final class StaleProcessingSweep: Service, Sendable {
     /// One pass; returns how many conversations it handed to the jobs.
     @discardableResult
     func sweep(now: Int64) async -> Int {
-        let before = now - Int64(staleAfter.nanoseconds / 1_000)
+        let before = now - staleAfter.microseconds
         let waiting = tries.withLock { $0.count }
         let stale: [ConversationRef]
         do {
@@ -53,7 +53,7 @@ final class StaleProcessingSweep: Service, Sendable {
             let due = stale.filter { now >= (tries[$0]?.next ?? 0) }.prefix(Self.batch)
             for ref in due {
                 let count = (tries[ref]?.count ?? 0) + 1
-                let wait = min(Self.longestWait, Int64(interval.nanoseconds / 1_000) << min(count - 1, 20))
+                let wait = min(Self.longestWait, interval.microseconds << min(count - 1, 20))
                 tries[ref] = (count, now + wait)
             }
             return Array(due)

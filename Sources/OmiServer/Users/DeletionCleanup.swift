@@ -26,7 +26,7 @@ struct DeletionCleanup: Service {
     func finishDue(now: Int64) async -> Int {
         let due: [String]
         do {
-            due = try await fence.accounts.deletionsToFinish(requestedBefore: now - Int64(finishAfter.nanoseconds / 1_000),
+            due = try await fence.accounts.deletionsToFinish(requestedBefore: now - finishAfter.microseconds,
                                                              limit: Self.batch)
         } catch {
             logger.warning("could not look for account deletions to finish; trying again later")

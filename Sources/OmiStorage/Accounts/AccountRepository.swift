@@ -69,7 +69,7 @@ public struct SQLAccountRepository: AccountRepository {
         }
         // Steps 5–6 wait for `finishDeletion`: this server stores no files, but a request admitted before the tombstone
         // may still write, and only a second pass after it has finished leaves the uid with no row.
-        return try await tombstone(uid: uid) ?? TombstoneRecord(status: .wiped, requestedAt: now)
+        return TombstoneRecord(status: .wiped, requestedAt: now)
     }
 
     public func deletionsToFinish(requestedBefore: Int64, limit: Int) async throws -> [String] {
