@@ -81,6 +81,30 @@ struct GroupCommitTests {
         }
     }
 
+    /// A member that wrote and then threw must be invisible to the rest of its batch, as if it had never run: what
+    /// the others read and return may not include its row.
+    @Test(arguments: TestEngine.available)
+    func noMemberSeesTheWritesOfOneThatThrew(engine: TestEngine) async throws {
+        struct Refused: Error {}
+        try await withTestDatabase(engine) { database in
+            try await Self.makeTable(database)
+            let results = try await Self.withQueuedBatch(database, count: 20) { n in
+                try await database.transaction { db -> Set<Int> in
+                    try await db.raw("INSERT INTO probe (id, parent) VALUES (\(bind: n), 1)").run()
+                    if n % 4 == 0 { throw Refused() }
+                    return Set(try await db.raw("SELECT id FROM probe").all().map { try $0.decode(column: "id", as: Int.self) })
+                }
+            }
+            let refused = Set((1...20).filter { $0 % 4 == 0 })
+            for n in 1...20 where !refused.contains(n) {
+                let seen = try #require(try results[n]?.get())
+                #expect(seen.contains(n))
+                #expect(seen.isDisjoint(with: refused), "member \(n) saw \(seen.intersection(refused))")
+            }
+            #expect(try await Self.storedIds(database) == Set([0] + (1...20).filter { !refused.contains($0) }))
+        }
+    }
+
     /// A foreign key checked at commit fails the commit. On SQLite that is the whole batch, so every member of it must
     /// fail; on either engine, a transaction reported written is stored and one reported failed is not.
     @Test(arguments: TestEngine.available)
