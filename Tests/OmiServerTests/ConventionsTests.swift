@@ -203,4 +203,34 @@ struct ConventionsTests {
             #expect(malformed.status == 422 && malformed.json["detail"][0]["type"].string == "json_invalid")
         }
     }
+
+    /// conventions.md §6.6: where every body field is optional, an empty body reads as `{}`. The document says so too
+    /// (`required: false`), so a client generated from it may send none and a fuzzer expects it to be taken.
+    @Test(arguments: TestEngine.available)
+    func anEmptyBodyIsAnEmptyObjectWhereEveryFieldIsOptional(engine: TestEngine) async throws {
+        let routes = ["updateProfile": "/v1/users/profile", "updateTranscriptionPreferences": "/v1/users/transcription-preferences",
+                      "updateDailySummarySettings": "/v1/users/daily-summary-settings",
+                      "updateNotificationSettings": "/v1/users/notification-settings",
+                      "updateAssistantSettings": "/v1/users/assistant-settings"]
+        let document = OpenAPIDocument.yaml
+        for operation in routes.keys.sorted() + ["updateAIProfile", "recordLLMUsage", "updateAdvice", "updatePersona"] {
+            let start = try #require(document.range(of: "operationId: \(operation)\n"), "\(operation)")
+            let body = try #require(document[start.upperBound...].range(of: "requestBody:\n"))
+            #expect(document[body.upperBound...].hasPrefix("        required: false\n"), "\(operation)")
+        }
+        try await TestHarness.run(engine) { h async throws in
+            _ = try await h.call(.patch, "/v1/users/profile", json: #"{"time_zone":"Europe/Paris"}"#)
+            for (operation, path) in routes {
+                let before = try await h.call(.get, path)
+                let reply = try await h.call(.patch, path, headers: [.contentType: "application/json"])
+                #expect(reply.status == 200, "\(operation): \(reply.status) \(reply.text)")
+                let after = try await h.call(.get, path)
+                #expect(after.json == before.json, "\(operation) changed: \(before.text) -> \(after.text)")
+            }
+            // users.md §10.2: the answer is the merged profile with every key, defaults for what was never sent.
+            let profile = try await h.call(.patch, "/v1/users/ai-profile", headers: [.contentType: "application/json"])
+            #expect(profile.status == 200 && profile.json["profile_text"].string == "")
+            #expect(profile.json["data_sources_used"] == .int(0) && profile.json["generated_at"].string != nil)
+        }
+    }
 }
