@@ -133,4 +133,23 @@ struct AccountDeletionCleanupTests {
             #expect(try await h.count("users") == 1)
         }
     }
+
+    /// The old account's BYOK enrolment, cached by an instance that served it, is not the later account's: its key
+    /// must not be refused as a mismatch against fingerprints the deletion removed (users.md §13.3, §15.2).
+    @Test(arguments: TestEngine.available)
+    func aLaterAccountIsNotCheckedAgainstTheOldAccountsCachedKeys(engine: TestEngine) async throws {
+        try await TestHarness.run(engine, configure: { $0.tombstoneCacheTTL = .zero }) { h in
+            let uid = TestHarness.defaultUser
+            try await BYOKTests.enrol(h, [("openai", "sk-old")])
+            try await BYOKTests.expectRefused(h, [("X-BYOK-OpenAI", "sk-new")], provider: "openai")
+            _ = try await SQLAccountRepository(database: h.database)
+                .deleteAccount(uid: uid, issuedAt: .max, now: Clock.nowMicros(), reason: nil, reasonDetails: nil)
+            try await Task.sleep(for: .milliseconds(1100))
+            var headers = Self.token(uid, issuedIn: 0)
+            headers[HTTPField.Name("X-BYOK-OpenAI")!] = "sk-new"
+            let memories = try await h.call(.get, "/v3/memories", headers: headers)
+            #expect(memories.status == 200, "\(memories.text)")
+            #expect(memories.json == .array([]))
+        }
+    }
 }

@@ -12,7 +12,7 @@ extension OmiAPI {
     func provisionAgentVM(_ input: Operations.ProvisionAgentVM.Input) async throws -> Operations.ProvisionAgentVM.Output {
         let user = try RequestValues.requireUser()
         guard agentVM.enabled else { throw Self.agentVMDisabled }
-        guard try await agentVMEntitled(user.uid) else { throw Self.agentVMNotEntitled }
+        guard try await agentVMEntitled(user) else { throw Self.agentVMNotEntitled }
         let (created, record) = try await agentVMState { try await agentVM.provision(uid: user.uid) }
         return .ok(.init(body: .json(Wire.AgentProvisionResult(
             status: created ? "provisioning" : "exists", vmName: record.vmName, ip: Self.agentIP(record),
@@ -22,7 +22,7 @@ extension OmiAPI {
     func getAgentVMStatus(_ input: Operations.GetAgentVMStatus.Input) async throws -> Operations.GetAgentVMStatus.Output {
         let user = try RequestValues.requireUser()
         // Null, not 402, for a user without entitlement: the app answers a 402 by provisioning, null keeps it quiet.
-        guard agentVM.enabled, try await agentVMEntitled(user.uid) else { return .ok(.init(body: .json(.init(nil)))) }
+        guard agentVM.enabled, try await agentVMEntitled(user) else { return .ok(.init(body: .json(.init(nil)))) }
         let record = try await agentVMState { try await agentVM.observe(uid: user.uid) }
         return .ok(.init(body: .json(.init(record.map(Self.agentStatus)))))
     }
@@ -30,7 +30,7 @@ extension OmiAPI {
     func ensureAgentVM(_ input: Operations.EnsureAgentVM.Input) async throws -> Operations.EnsureAgentVM.Output {
         let user = try RequestValues.requireUser()
         guard agentVM.enabled else { return .ok(.init(body: .json(.init(nil)))) }
-        guard try await agentVMEntitled(user.uid) else { throw Self.agentVMNotEntitled }
+        guard try await agentVMEntitled(user) else { throw Self.agentVMNotEntitled }
         let record = try await agentVMState { try await agentVM.ensure(uid: user.uid) }
         return .ok(.init(body: .json(.init(record.map(Self.agentStatus)))))
     }
@@ -38,7 +38,7 @@ extension OmiAPI {
     func getAgentVMStatusV1(_ input: Operations.GetAgentVMStatusV1.Input) async throws
         -> Operations.GetAgentVMStatusV1.Output {
         let user = try RequestValues.requireUser()
-        guard agentVM.enabled, try await agentVMEntitled(user.uid) else { return .ok(.init(body: .json(.init(nil)))) }
+        guard agentVM.enabled, try await agentVMEntitled(user) else { return .ok(.init(body: .json(.init(nil)))) }
         let record = try await agentVMState { try await agentVM.observe(uid: user.uid) }
         return .ok(.init(body: .json(.init(record.map(Self.agentStatus)))))
     }
@@ -64,8 +64,8 @@ extension OmiAPI {
     // MARK: helpers
 
     /// Entitlement reads the account; its storage failure is the agent state's storage failure.
-    func agentVMEntitled(_ uid: String) async throws -> Bool {
-        try await agentVMState { try await entitlements.isEntitled(uid: uid, now: Clock.nowMicros()) }
+    func agentVMEntitled(_ user: AuthenticatedUser) async throws -> Bool {
+        try await agentVMState { try await entitlements.isEntitled(user: user, now: Clock.nowMicros()) }
     }
 
     func agentVMState<T: Sendable>(_ body: () async throws -> T) async throws -> T {

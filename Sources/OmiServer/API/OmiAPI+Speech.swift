@@ -41,7 +41,7 @@ extension OmiAPI {
         } else {
             // 3. Entitlement, 4. configuration, 5. limits: the server pays, so all three apply.
             let now = Clock.nowMicros()
-            guard try await entitlements.isEntitled(uid: user.uid, now: now) else {
+            guard try await entitlements.isEntitled(user: user, now: now) else {
                 throw APIError(.forbidden, "A paid subscription is required")
             }
             guard let serverKey = settings.openAIAPIKey else { throw APIError(.serviceUnavailable, "TTS is not configured") }

@@ -34,7 +34,7 @@ extension OmiAPI {
         if let userKey = RequestValues.byok.keys["deepgram"] {
             key = userKey
         } else {
-            guard try await entitlements.isEntitled(uid: user.uid, now: Clock.nowMicros()) else {
+            guard try await entitlements.isEntitled(user: user, now: Clock.nowMicros()) else {
                 throw APIError(.forbidden, "A paid subscription is required")
             }
             guard let serverKey = settings.deepgramAPIKey else {

@@ -147,7 +147,7 @@ extension OmiAPI {
     /// (conventions.md §13): a banner is no reason to answer 500.
     func getPaywall(_ input: Operations.GetPaywall.Input) async throws -> Operations.GetPaywall.Output {
         let user = try RequestValues.requireUser()
-        let entitled = (try? await entitlements.isEntitled(uid: user.uid, now: Clock.nowMicros())) ?? true
+        let entitled = (try? await entitlements.isEntitled(user: user, now: Clock.nowMicros())) ?? true
         return .ok(.init(body: .json(.init(paywalled: !entitled))))
     }
 

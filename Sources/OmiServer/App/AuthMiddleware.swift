@@ -20,7 +20,7 @@ struct AuthMiddleware: ServerMiddleware {
         case .deletionRetry(let user):
             return try await RequestValues.$user.withValue(user) { try await next(request, body, metadata) }
         case .admitted(let user):
-            let keys = try await byok.check(uid: user.uid, headers: request.headerFields, operationID: operationID,
+            let keys = try await byok.check(user: user, headers: request.headerFields, operationID: operationID,
                                             now: Clock.nowMicros())
             return try await RequestValues.$user.withValue(user) {
                 try await RequestValues.$byok.withValue(keys) { try await next(request, body, metadata) }

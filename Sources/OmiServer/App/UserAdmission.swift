@@ -59,7 +59,9 @@ struct UserAdmission: Sendable {
                 knownUsers.insert(user.uid, claims: claims)
             }
             await platforms.record(uid: user.uid, platform: headers[.xAppPlatform], users: users)
-            return .admitted(user)
+            var admitted = user
+            admitted.lastDeletion = deletedAt
+            return .admitted(admitted)
         }
     }
 }

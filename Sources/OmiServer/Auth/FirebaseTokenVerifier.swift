@@ -11,6 +11,9 @@ public struct AuthenticatedUser: Sendable, Equatable {
     var validUntil: TimeInterval = .infinity
     /// The token's `iat` (seconds since the epoch); nil for development and impersonation tokens, which count as new.
     var issuedAt: TimeInterval?
+    /// When the last account deletion on this uid was asked for, as admission found it (nil: none). Caches of the
+    /// user's stored state compare it, so an account opened after a deletion is never served the old one's.
+    var lastDeletion: Int64?
 
     /// `issuedAt` in microseconds, the tombstone's unit; a token without one counts as issued after any deletion.
     var issuedAtMicros: Int64 { issuedAt.map { Int64($0 * 1_000_000) } ?? Int64.max }

@@ -91,7 +91,7 @@ struct ChatCompletions: Sendable {
         let parsed = try ChatCompletionRequest.parse(
             try ChatCompletionRequest.shape(Array(received.readableBytesView)), models: settings.models)
 
-        let paying = try await credential(uid: user.uid, headers: request.headers)
+        let paying = try await credential(user: user, headers: request.headers)
         try await admit(uid: user.uid)
         guard let upstream = self.upstream, let credential = paying else { throw ChatCompletionError.notConfigured }
 
@@ -128,13 +128,13 @@ struct ChatCompletions: Sendable {
 
     /// The key that pays for the call: a validated `X-BYOK-Anthropic` for an anthropic upstream, else the server's.
     /// Nil when there is neither (answered 503 after the rate limit, in table order).
-    func credential(uid: String, headers: HTTPFields) async throws -> ChatUpstream.Credential? {
+    func credential(user: AuthenticatedUser, headers: HTTPFields) async throws -> ChatUpstream.Credential? {
         switch settings.provider {
         case .anthropic?:
             var own = HTTPFields()
             if let value = headers[Self.byokHeader] { own[Self.byokHeader] = value }
             // Only this provider's header is passed, so another provider's stale key cannot refuse the call.
-            let keys = try await byok.validate(uid: uid, own, now: Clock.nowMicros(), refuse: true)
+            let keys = try await byok.validate(user: user, own, now: Clock.nowMicros(), refuse: true)
             if let key = keys.keys["anthropic"] { return .init(key: key, userKey: true) }
             return anthropicKey.map { .init(key: $0, userKey: false) }
         case .openai?:

@@ -70,7 +70,7 @@ struct GeminiProxy: Sendable {
             var request = request
             let received = try await request.collectBody(upTo: BodyLimits.geminiCap.bytes)
             let sanitised = try GeminiBodyRules.sanitise(Data(received.readableBytesView), action: target.action)
-            let credential = try await credential(uid: user.uid, headers: request.headers)
+            let credential = try await credential(user: user, headers: request.headers)
             if !credential.userKey {
                 let admitted = try await limiter.admit(uid: user.uid, now: Clock.nowMicros())
                 if admitted.downgrade && target.action.isGeneration && target.model == GeminiTarget.proModel {
@@ -88,14 +88,16 @@ struct GeminiProxy: Sendable {
     }
 
     /// The BYOK header rule (platform.md §0) for `X-BYOK-Gemini` only, then entitlement and the server key.
-    func credential(uid: String, headers: HTTPFields) async throws(GeminiError) -> Credential {
+    func credential(user: AuthenticatedUser, headers: HTTPFields) async throws(GeminiError) -> Credential {
         var own = HTTPFields()
         if let value = headers[Self.byokHeader] { own[Self.byokHeader] = value }
         do {
             // Only this provider's header is passed, so another provider's stale key cannot refuse a Gemini call.
-            let keys = try await byok.validate(uid: uid, own, now: Clock.nowMicros(), refuse: true)
+            let keys = try await byok.validate(user: user, own, now: Clock.nowMicros(), refuse: true)
             if let key = keys.keys["gemini"] { return Credential(key: key, userKey: true) }
-            guard try await entitlements.isEntitled(uid: uid, now: Clock.nowMicros()) else { throw GeminiError.notEntitled }
+            guard try await entitlements.isEntitled(user: user, now: Clock.nowMicros()) else {
+                throw GeminiError.notEntitled
+            }
         } catch let error as GeminiError {
             throw error
         } catch let error as APIError where error.status == .forbidden {

@@ -32,6 +32,8 @@ final class BYOKGate: Sendable {
         var fingerprints: [String: String]
         var lastSeenAt: Int64
         var fetchedAt: Int64
+        /// The account's `AuthenticatedUser.lastDeletion` when read: a later account on the uid reads its own.
+        var lastDeletion: Int64?
     }
 
     let users: any UserRepository
@@ -65,19 +67,21 @@ final class BYOKGate: Sendable {
     ///
     /// The subscription read is a recovery route that must still show the BYOK plan to a user whose keys match, so
     /// there a mismatch only drops the key; on the other recovery routes the headers count as absent.
-    func check(uid: String, headers fields: HTTPFields, operationID: String, now: Int64) async throws -> BYOKKeys {
-        if operationID == "getSubscription" { return try await validate(uid: uid, fields, now: now, refuse: false) }
+    func check(user: AuthenticatedUser, headers fields: HTTPFields, operationID: String,
+               now: Int64) async throws -> BYOKKeys {
+        if operationID == "getSubscription" { return try await validate(user: user, fields, now: now, refuse: false) }
         if Self.recoveryOperations.contains(operationID) { return BYOKKeys() }
-        return try await validate(uid: uid, fields, now: now, refuse: true)
+        return try await validate(user: user, fields, now: now, refuse: true)
     }
 
-    func validate(uid: String, _ fields: HTTPFields, now: Int64, refuse: Bool) async throws -> BYOKKeys {
+    func validate(user: AuthenticatedUser, _ fields: HTTPFields, now: Int64, refuse: Bool) async throws -> BYOKKeys {
+        let uid = user.uid
         var sent: [(String, String)] = []
         for (provider, name) in Self.headers {
             if let value = fields[name]?.trimmingCharacters(in: .whitespaces), !value.isEmpty { sent.append((provider, value)) }
         }
         if sent.isEmpty { return BYOKKeys() }
-        let state = try await state(uid: uid, now: now)
+        let state = try await state(uid: uid, lastDeletion: user.lastDeletion, now: now)
         guard state.active, now - state.lastSeenAt <= activeWindowMicros else { return BYOKKeys() }
         var validated = BYOKKeys()
         for (provider, key) in sent {
@@ -97,11 +101,14 @@ final class BYOKGate: Sendable {
         return validated
     }
 
-    func state(uid: String, now: Int64) async throws -> State {
-        if let cached = cache.withLock({ $0[uid] }), now - cached.fetchedAt < cacheMicros { return cached }
+    /// The enrolment, reused for `cacheMicros` on this instance (another instance's enrolment or disabling reaches it
+    /// within that time) unless an account deletion has been seen since it was read.
+    func state(uid: String, lastDeletion: Int64?, now: Int64) async throws -> State {
+        if let cached = cache.withLock({ $0[uid] }), cached.lastDeletion == lastDeletion,
+           now - cached.fetchedAt < cacheMicros { return cached }
         let record = try await users.settings(uid: uid, now: now)
         let state = State(active: record.byokActive ?? false, fingerprints: record.byokFingerprints ?? [:],
-                          lastSeenAt: record.byokLastSeenAt ?? 0, fetchedAt: now)
+                          lastSeenAt: record.byokLastSeenAt ?? 0, fetchedAt: now, lastDeletion: lastDeletion)
         cache.withLock { cache in
             if cache.count >= 100_000 { cache.removeAll(keepingCapacity: true) }
             cache[uid] = state

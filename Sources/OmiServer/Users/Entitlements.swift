@@ -23,10 +23,10 @@ struct Entitlements: Sendable {
         return (account.createdAt, account.createdAt + trialMicros)
     }
 
-    func isEntitled(uid: String, now: Int64) async throws -> Bool {
-        guard let trial = try await trial(uid: uid, now: now) else { return true }
+    func isEntitled(user: AuthenticatedUser, now: Int64) async throws -> Bool {
+        guard let trial = try await trial(uid: user.uid, now: now) else { return true }
         if now < trial.endsAt { return true }
-        let state = try await byok.state(uid: uid, now: now)
+        let state = try await byok.state(uid: user.uid, lastDeletion: user.lastDeletion, now: now)
         return state.active && !state.fingerprints.isEmpty && now - state.lastSeenAt <= byok.activeWindowMicros
     }
 }
