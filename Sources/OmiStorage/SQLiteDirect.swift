@@ -417,17 +417,11 @@ struct SQLiteDirectDatabase: SQLDatabase {
     /// The first case also takes every nil: Swift casts a nil of any optional type to `String?` as nil. Before, a nil
     /// failed all five casts and then went through the encoder; a screen-sync row binds six of them.
     ///
-    /// The value's dynamic type is compared first: a cast that fails is the slow part of Swift's dynamic casting, and
-    /// an integer went through a failed cast to `String?` before it reached its own case (5% of a screen sync, whose
-    /// rows are mostly optionals and integers). Each type below is then cast once, to itself.
+    /// The value's type is compared first, with the existential opened: a cast that fails is the slow part of Swift's
+    /// dynamic casting, and an integer went through a failed cast to `String?` before it reached its own case (5% of
+    /// a screen sync, whose rows are mostly optionals and integers).
     static func sqliteData(_ value: any Encodable & Sendable) throws -> SQLiteData {
-        let type = ObjectIdentifier(Swift.type(of: value))
-        if type == BindType.string { return .text(value as! String) }
-        if type == BindType.optionalString { return (value as! String?).map(SQLiteData.text) ?? .null }
-        if type == BindType.int64 { return .integer(Int(value as! Int64)) }
-        if type == BindType.optionalInt64 { return (value as! Int64?).map { .integer(Int($0)) } ?? .null }
-        if type == BindType.optionalBool { return (value as! Bool?).map { .integer($0 ? 1 : 0) } ?? .null }
-        if type == BindType.optionalInt { return (value as! Int?).map(SQLiteData.integer) ?? .null }
+        if let data = knownTypeData(value) { return data }
         return switch value {
         case let text as String?: text.map(SQLiteData.text) ?? .null
         case let number as Int64: .integer(Int(number))
@@ -437,14 +431,16 @@ struct SQLiteDirectDatabase: SQLDatabase {
         default: try encoder.encode(value)
         }
     }
-}
 
-/// The bind types `SQLiteDirectDatabase.sqliteData` recognises by identity.
-private enum BindType {
-    static let string = ObjectIdentifier(String.self)
-    static let optionalString = ObjectIdentifier(String?.self)
-    static let int64 = ObjectIdentifier(Int64.self)
-    static let optionalInt64 = ObjectIdentifier(Int64?.self)
-    static let optionalBool = ObjectIdentifier(Bool?.self)
-    static let optionalInt = ObjectIdentifier(Int?.self)
+    /// `value` converted when `T` is one of the types below, else nil. Equal types have equal layouts, so each bit
+    /// cast only renames the value.
+    private static func knownTypeData<T: Encodable>(_ value: T) -> SQLiteData? {
+        if T.self == String.self { return .text(unsafeBitCast(value, to: String.self)) }
+        if T.self == String?.self { return unsafeBitCast(value, to: String?.self).map(SQLiteData.text) ?? .null }
+        if T.self == Int64.self { return .integer(Int(unsafeBitCast(value, to: Int64.self))) }
+        if T.self == Int64?.self { return unsafeBitCast(value, to: Int64?.self).map { .integer(Int($0)) } ?? .null }
+        if T.self == Bool?.self { return unsafeBitCast(value, to: Bool?.self).map { .integer($0 ? 1 : 0) } ?? .null }
+        if T.self == Int?.self { return unsafeBitCast(value, to: Int?.self).map(SQLiteData.integer) ?? .null }
+        return nil
+    }
 }
