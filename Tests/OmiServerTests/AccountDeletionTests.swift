@@ -45,6 +45,7 @@ struct AccountDeletionTests {
 
     /// Writes through the routes of every domain as `uid`; returns an action-item share token.
     static func populate(_ h: TestHarness, _ uid: String) async throws -> String {
+        @discardableResult
         func ok(_ method: HTTPRequest.Method, _ path: String, _ json: String? = nil) async throws -> Reply {
             let r = try await h.call(method, path, as: uid, json: json)
             try #require((200..<300).contains(r.status), "\(path): \(r.text.prefix(200))")
