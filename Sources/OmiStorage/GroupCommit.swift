@@ -107,25 +107,9 @@ final class GroupCommit: Sendable {
         do {
             try await store.withWriter { db in
                 do {
-                    try await Database.inTransaction(db, kind: .sqlite) { db in
-                        for job in batch {
-                            guard let run = job.run else { continue }
-                            if await !run(db) { throw MemberFailed() }
-                        }
-                    }
+                    try await Self.transaction(of: batch, on: db, savepoints: false)
                 } catch is MemberFailed {
-                    try await Database.inTransaction(db, kind: .sqlite) { db in
-                        for job in batch {
-                            guard let run = job.run else { continue }
-                            try await db.raw("SAVEPOINT member").run()
-                            if await run(db) {
-                                try await db.raw("RELEASE member").run()
-                            } else {
-                                try await db.raw("ROLLBACK TO member").run()
-                                try await db.raw("RELEASE member").run()
-                            }
-                        }
-                    }
+                    try await Self.transaction(of: batch, on: db, savepoints: true)
                 }
             }
             for job in batch { job.run = nil }
@@ -134,6 +118,23 @@ final class GroupCommit: Sendable {
             for job in batch {
                 job.run = nil
                 job.commitFailure = error
+            }
+        }
+    }
+
+    /// One transaction running every member in turn. Without savepoints, a member that throws fails all of it
+    /// (`MemberFailed`); with them, it is rolled back alone.
+    private static func transaction(of batch: [Job], on db: any SQLDatabase, savepoints: Bool) async throws {
+        try await Database.inTransaction(db, kind: .sqlite) { db in
+            for job in batch {
+                guard let run = job.run else { continue }
+                guard savepoints else {
+                    if await !run(db) { throw MemberFailed() }
+                    continue
+                }
+                try await db.raw("SAVEPOINT member").run()
+                if await !run(db) { try await db.raw("ROLLBACK TO member").run() }
+                try await db.raw("RELEASE member").run()
             }
         }
     }

@@ -208,7 +208,8 @@ struct ConventionsTests {
     /// (`required: false`), so a client generated from it may send none and a fuzzer expects it to be taken.
     @Test(arguments: TestEngine.available)
     func anEmptyBodyIsAnEmptyObjectWhereEveryFieldIsOptional(engine: TestEngine) async throws {
-        let routes = ["updateProfile": "/v1/users/profile", "updateTranscriptionPreferences": "/v1/users/transcription-preferences",
+        let routes = ["updateProfile": "/v1/users/profile",
+                      "updateTranscriptionPreferences": "/v1/users/transcription-preferences",
                       "updateDailySummarySettings": "/v1/users/daily-summary-settings",
                       "updateNotificationSettings": "/v1/users/notification-settings",
                       "updateAssistantSettings": "/v1/users/assistant-settings"]
