@@ -148,24 +148,26 @@ struct GeminiProxyTests {
         let logger = Logger(label: "captured") { _ in captured }
         try await G.run(engine, configure: { $0.gemini.requestTimeout = .milliseconds(800) }, logger: logger) { h, tenant in
             let generate = G.path("gemini-2.5-flash", "generateContent")
-            var texts: [String] = []
             FakeGemini.shared.setBehaviour(tenant, .delay(.seconds(3)))
             let slow = try await h.call(.post, generate, json: G.prompt)
             G.expectError(slow, 504, "DEADLINE_EXCEEDED", "Gemini request timed out")
             #expect(slow.headers[.retryAfter] == "30")
-            texts.append(slow.text)
+            #expect(!slow.text.contains(G.serverKey))
+        }
+        // The default deadline from here on: on a loaded machine a prompt answer can take longer than the 800 ms
+        // above, which failed a CI run with 504 where 502 was expected.
+        try await G.run(engine, logger: logger) { h, tenant in
+            let generate = G.path("gemini-2.5-flash", "generateContent")
             for status in [401, 403] {
                 FakeGemini.shared.setBehaviour(tenant, .answer(status: status, contentType: "application/json",
                                                                body: #"{"error":{"message":"API key not valid"}}"#))
                 let refused = try await h.call(.post, generate, json: G.prompt)
                 G.expectError(refused, 502, "UNAVAILABLE", "Gemini provider is unavailable")
-                texts.append(refused.text)
+                #expect(!refused.text.contains(G.serverKey))
             }
             FakeGemini.shared.setBehaviour(tenant, .answer(status: 500, contentType: "application/json", body: #"{"e":1}"#))
             let failed = try await h.call(.post, G.path("gemini-2.5-flash", "streamGenerateContent"), json: G.prompt)
             #expect(failed.status == 500 && failed.text == #"{"e":1}"#)
-            texts.append(failed.text)
-            for text in texts { #expect(!text.contains(G.serverKey)) }
         }
         try await G.run(engine, configure: { $0.gemini.apiBase = "http://127.0.0.1:1/v1beta" }, logger: logger) { h, _ in
             let r = try await h.call(.post, G.path("gemini-2.5-flash", "generateContent"), json: G.prompt)
