@@ -5,7 +5,10 @@ import OmiStorage
 
 /// The server's implementation of the generated `APIProtocol`: one method per operation of the OpenAPI document,
 /// grouped by domain in the `OmiAPI+*.swift` files.
-struct OmiAPI: APIProtocol {
+///
+/// A class, not a struct: the generated server keeps the handler in a value it copies for every request, and copying
+/// forty references (and `Settings`' strings) was about 5% of a health check's CPU; a class is one retain.
+final class OmiAPI: APIProtocol, Sendable {
     let settings: Settings
     let database: Database
     let chat: any ChatRepository
@@ -48,4 +51,56 @@ struct OmiAPI: APIProtocol {
     let processingJobs: BackgroundJobs
     let graphRebuilds = RunningRebuilds()
     let logger: Logger
+
+    init(settings: Settings, database: Database, chat: any ChatRepository, users: any UserRepository,
+         usage: any UsageRepository, people: any PeopleRepository, tasks: any ActionItemRepository,
+         staged: any StagedTaskRepository, conversations: any ConversationRepository, folders: any FolderRepository,
+         processor: ConversationProcessor, memories: any MemoryRepository, goals: any GoalRepository,
+         graph: any GraphRepository, updatePolicy: any UpdatePolicyRepository, releases: any ReleaseRepository,
+         releaseCache: ReleaseCache, catalog: AppCatalog, apps: any AppsRepository, focus: any FocusRepository,
+         advices: any AdviceRepository, screenActivity: any ScreenActivityRepository, accounts: any AccountRepository,
+         fence: AccountFence, knownUsers: KnownUsers, byok: BYOKGate, keyStore: SigningKeyStore,
+         text: ChatTextGenerator, rateLimiter: RateLimiter, metrics: HTTPMetrics, entitlements: Entitlements,
+         meters: any MeterRepository, chatFiles: any ChatFileRepository, agentVMs: any AgentVMRepository,
+         agentVM: AgentVMManager, agentVMKeepaliveClient: AgentVMKeepalive, processingJobs: BackgroundJobs,
+         logger: Logger) {
+        self.settings = settings
+        self.database = database
+        self.chat = chat
+        self.users = users
+        self.usage = usage
+        self.people = people
+        self.tasks = tasks
+        self.staged = staged
+        self.conversations = conversations
+        self.folders = folders
+        self.processor = processor
+        self.memories = memories
+        self.goals = goals
+        self.graph = graph
+        self.updatePolicy = updatePolicy
+        self.releases = releases
+        self.releaseCache = releaseCache
+        self.catalog = catalog
+        self.apps = apps
+        self.focus = focus
+        self.advices = advices
+        self.screenActivity = screenActivity
+        self.accounts = accounts
+        self.fence = fence
+        self.knownUsers = knownUsers
+        self.byok = byok
+        self.keyStore = keyStore
+        self.text = text
+        self.rateLimiter = rateLimiter
+        self.metrics = metrics
+        self.entitlements = entitlements
+        self.meters = meters
+        self.chatFiles = chatFiles
+        self.agentVMs = agentVMs
+        self.agentVM = agentVM
+        self.agentVMKeepaliveClient = agentVMKeepaliveClient
+        self.processingJobs = processingJobs
+        self.logger = logger
+    }
 }
