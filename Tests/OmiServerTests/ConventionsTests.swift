@@ -55,7 +55,12 @@ struct ConventionsTests {
             #expect(try await h.call(.get, "//v2//chat-sessions").status == 200)
             #expect(try await h.call(.get, "/omi/v2/chat-sessions?limit=5").status == 200)
             #expect(try await h.call(.get, "/omi/health", as: nil).status == 200)
+            #expect(try await h.call(.get, "//omi//health/", as: nil).status == 200)
             #expect(try await h.call(.get, "/legacy/v2/chat-sessions").status == 404)
+            // Handlers see the path collapsed, without its prefix or trailing slash.
+            let retired = try await h.call(.post, "/omi//v1/webhooks//sentry/?x=1", as: nil)
+            #expect(retired.status == 410)
+            #expect(retired.detail == "This endpoint (POST /v1/webhooks/sentry) is retired and no longer served.")
         }
         try await TestHarness.run(engine, configure: { $0.legacyMountPrefix = "/legacy" }) { h async throws in
             #expect(try await h.call(.get, "/legacy/v2/chat-sessions").status == 200)
