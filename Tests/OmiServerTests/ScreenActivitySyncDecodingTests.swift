@@ -68,19 +68,14 @@ struct ScreenActivitySyncDecodingTests {
         return space(&r) + object(members, &r) + space(&r)
     }
 
-    /// What the generated code gets: `JSONDecoder`, with the body in `RequestBodyBytes` or without, or, as the server's
-    /// transport does for this route, `{}` when the body was read before (`RequestBodyBytes.preRead`).
-    static func decoded(_ json: String, asBody: Bool, preRead: Bool = false) -> Result<Request, DecodingOutcomeError> {
-        let decode = { (text: String) -> Result<Request, DecodingOutcomeError> in
-            do { return .success(try JSONDecoder().decode(Request.self, from: Data(text.utf8))) } catch {
+    /// What the generated code gets: `JSONDecoder`, with the body in `RequestBodyBytes` or without.
+    static func decoded(_ json: String, asBody: Bool) -> Result<Request, DecodingOutcomeError> {
+        let decode = { () -> Result<Request, DecodingOutcomeError> in
+            do { return .success(try JSONDecoder().decode(Request.self, from: Data(json.utf8))) } catch {
                 return .failure(DecodingOutcomeError(text: "\(error)"))
             }
         }
-        let bytes = Array(json.utf8)
-        if preRead, let source = RequestBodyBytes.preRead(Request.self, bytes) {
-            return RequestBodyBytes.$current.withValue(source) { decode("{}") }
-        }
-        return asBody ? RequestBodyBytes.$current.withValue(.init(bytes: bytes)) { decode(json) } : decode(json)
+        return asBody ? RequestBodyBytes.$current.withValue(.init(bytes: Array(json.utf8))) { decode() } : decode()
     }
 
     @Test func readsWhatTheDecoderReadsOnSeededBodies() throws {
@@ -90,7 +85,6 @@ struct ScreenActivitySyncDecodingTests {
             let json = Self.body(&r)
             let reference = Self.decoded(json, asBody: false)
             #expect(Self.decoded(json, asBody: true) == reference, "round \(round): \(json)")
-            #expect(Self.decoded(json, asBody: true, preRead: true) == reference, "round \(round): \(json)")
             if let fast = Request.read(Array(json.utf8)) {
                 read += 1
                 #expect(.success(fast) == reference, "round \(round): \(json)")
@@ -129,9 +123,7 @@ struct ScreenActivitySyncDecodingTests {
     ])
     func unsureBodiesAreLeftToTheDecoder(json: String) {
         #expect(Request.read(Array(json.utf8)) == nil)
-        #expect(RequestBodyBytes.preRead(Request.self, Array(json.utf8)) == nil)
         #expect(Self.decoded(json, asBody: true) == Self.decoded(json, asBody: false))
-        #expect(Self.decoded(json, asBody: true, preRead: true) == Self.decoded(json, asBody: false))
     }
 
     /// Only the body itself is read from the bytes; the same type nested elsewhere decodes from its own JSON.

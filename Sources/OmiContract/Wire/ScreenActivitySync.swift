@@ -2,7 +2,7 @@ extension Wire {
     /// A screen-activity sync (focus.md §2.1), the desktop's most frequent write. As the request body it reads its own
     /// JSON (`RequestBodyBytes`); its `Codable` side is what the generated type was, and
     /// `ScreenActivitySyncDecodingTests` hold the two to the same result.
-    public struct ScreenActivitySyncRequest: Codable, Hashable, SelfReadingBody {
+    public struct ScreenActivitySyncRequest: Codable, Hashable, Sendable {
         public var rows: [ScreenActivityUploadRow]
         public var accountGeneration: Int64?
         public var deviceRetentionSeconds: Int64?
@@ -19,7 +19,7 @@ extension Wire {
         }
 
         public init(from decoder: any Decoder) throws {
-            if let read = RequestBodyBytes.topLevel(Self.self, decoder) {
+            if let bytes = RequestBodyBytes.forTopLevel(decoder), let read = Self.read(bytes) {
                 self = read
                 return
             }

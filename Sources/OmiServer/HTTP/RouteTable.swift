@@ -89,10 +89,6 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     /// Larger bodies are decoded by the generated code alone; a sync of 100 rows without embeddings is a few
     /// hundred KiB.
     static var readableBodyLimit: Int { 1 << 20 }
-    /// Operations whose body type reads its own JSON (`RequestBodyBytes.preRead`), by contract path.
-    static var selfReadingBodies: [String: @Sendable ([UInt8]) -> RequestBodyBytes.Source?] {
-        [BodyLimits.screenActivityPath: { RequestBodyBytes.preRead(Wire.ScreenActivitySyncRequest.self, $0) }]
-    }
 
     func register(
         _ handler: @escaping @Sendable (HTTPRequest, HTTPBody?, ServerRequestMetadata) async throws -> (HTTPResponse, HTTPBody?),
@@ -101,22 +97,17 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     ) throws {
         if skippedPaths.contains(path) { return }
         table.add(method: method, path: path)
-        let preRead = Self.selfReadingBodies[path]
         router.on(RouterPath(path), method: method) { (request: Request, context: Context) async throws -> Response in
             var request = request
             let buffer = try await request.collectBody(upTo: context.maxUploadSize)
             // No bytes means no body, so an optional JSON body (DELETE with none) is absent rather than malformed.
-            var body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
+            let body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
             let sink = PrewrittenJSON.Sink()
             // For a type that reads its own request body (`RequestBodyBytes`); a large upload is left alone.
-            var bytes = buffer.readableBytes <= Self.readableBodyLimit
+            let bytes = buffer.readableBytes <= Self.readableBodyLimit
                 ? RequestBodyBytes.Source { [UInt8](buffer.readableBytesView) } : nil
-            if let preRead, bytes != nil, let read = preRead([UInt8](buffer.readableBytesView)) {
-                bytes = read
-                body = HTTPBody("{}")
-            }
             let (head, responseBody): (HTTPResponse, HTTPBody?)
             do {
                 (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
