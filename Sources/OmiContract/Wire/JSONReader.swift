@@ -54,10 +54,13 @@ struct JSONReader: ~Copyable {
             try expect(UInt8(ascii: "\""))
             let start = at
             while let byte = current, byte != UInt8(ascii: "\"") {
-                guard byte != UInt8(ascii: "\\") else { throw Unsupported() }
+                guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { throw Unsupported() }
                 at += 1
             }
             let key = Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<at]))
+            // `JSONDecoder` refuses a body whose key is not UTF-8 or holds a control character, even a key nobody
+            // reads; every key the server reads is ASCII, so only another key needs the UTF-8 check.
+            if key.bytes.contains(where: { $0 >= 0x80 }) { _ = try Self.validated(key.bytes) }
             at += 1
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
@@ -109,6 +112,8 @@ struct JSONReader: ~Copyable {
         }
         guard digits > 0, current.map({ $0 != UInt8(ascii: ".") && $0 != UInt8(ascii: "e") && $0 != UInt8(ascii: "E") })
                 ?? true else { throw Unsupported() }
+        // A leading zero (`01`) is not JSON.
+        guard digits == 1 || bytes[at - digits] != UInt8(ascii: "0") else { throw Unsupported() }
         return value
     }
 
