@@ -105,7 +105,8 @@ struct ScreenActivitySyncDecodingTests {
     /// Seeded bodies with one to three bytes deleted, inserted or replaced, as bytes, so invalid UTF-8 is among them.
     @Test func malformedBodiesAreRefusedAsTheDecoderRefusesThem() throws {
         var r = SeededRandom(seed: 27)
-        let alphabet = Array("{}[]\",:-.0123456789eEtrufalsn \\/\u{7f}".utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF]
+        let alphabet = Array("{}[]\",:-.0123456789eEtrufalsn \\/\u{7f}".utf8)
+            + [0x00, 0x1F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF]
         var refused = 0
         for round in 0..<10000 {
             var bytes = Array(Self.body(&r).utf8)

@@ -22,18 +22,18 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         let start = ContinuousClock.now
         let target = request.head.path.map { raw in
             let (path, query) = Self.split(raw)
-            return (normalise(path), query)
+            return (normalised: normalise(path), query: query)
         }
         // `/v2/chat/completions` has its own request id, contract header and error shape (chat.md §9).
-        let completions = target?.0.path == ChatCompletions.path
+        let completions = target?.normalised.path == ChatCompletions.path
         let requestId = completions ? ChatCompletions.requestId(from: request.headers)
             : Self.requestId(from: request.headers)
         var template = "unmatched"
         var response: Response
         do {
             guard let target else { throw APIError(.notFound, "Not Found") }
-            response = try await handle(request, context: context, path: target.0, query: target.1, requestId: requestId,
-                                        template: &template)
+            response = try await handle(request, context: context, path: target.normalised, query: target.query,
+                                        requestId: requestId, template: &template)
         } catch {
             if completions, let error = ChatCompletionError.from(error) {
                 response = error.response
@@ -75,7 +75,9 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         try await prepareBody(&request, path: path)
         let scope = RequestValues.Scope(legacyMount: legacy, requestId: requestId, path: path,
                                         origin: Self.origin(of: incoming.head), rawQuery: query ?? "")
-        return try await RequestValues.$scope.withValue(scope) { try await router.respond(to: request, context: context) }
+        return try await RequestValues.$scope.withValue(scope) {
+            try await router.respond(to: request, context: context)
+        }
     }
 
     /// Enforces the route's cap from `Content-Length` before reading and while reading; an empty body on a write
