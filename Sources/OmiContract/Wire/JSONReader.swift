@@ -53,14 +53,16 @@ struct JSONReader: ~Copyable {
         while true {
             try expect(UInt8(ascii: "\""))
             let start = at
+            var ascii = true
             while let byte = current, byte != UInt8(ascii: "\"") {
                 guard byte != UInt8(ascii: "\\"), byte >= 0x20 else { throw Unsupported() }
+                ascii = ascii && byte < 0x80
                 at += 1
             }
             let key = Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<at]))
             // `JSONDecoder` refuses a body whose key is not UTF-8 or holds a control character, even a key nobody
             // reads; every key the server reads is ASCII, so only another key needs the UTF-8 check.
-            if key.bytes.contains(where: { $0 >= 0x80 }) { _ = try Self.validated(key.bytes) }
+            if !ascii { _ = try Self.validated(key.bytes) }
             at += 1
             try expect(UInt8(ascii: ":"))
             try body(&self, key)
