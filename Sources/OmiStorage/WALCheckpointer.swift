@@ -11,8 +11,10 @@ import VaporCSQLite
 /// allows, and never waits for a reader or a writer. Durability is unchanged: a commit is in the log before it is
 /// acknowledged, whoever copies it later.
 final class WALCheckpointer: Sendable {
-    /// SQLite's own default for its automatic checkpoint, in pages.
-    static let defaultThreshold: Int32 = 1000
+    /// Pages of log before a checkpoint is asked for: four times SQLite's own default. A page a batch changes again
+    /// before the next checkpoint is copied once, so at the save benchmark this wrote a quarter less per save than
+    /// 1,000 pages did, with the same p99; the log stays under about 25 MB there (issue 12).
+    static let defaultThreshold: Int32 = 4000
 
     let threshold: Int32
     /// Where the writer checkpoints itself (see `walCommitHook`).
