@@ -29,6 +29,29 @@ struct StorageTests {
             #expect(Set(outcomes.map(\.message.createdAt)).count == 1)
             let sessions = try await repo.listSessions(uid: "u", appScope: "", starred: nil, limit: 10, offset: 0)
             #expect(sessions.count == 1 && sessions[0].messageCount == 1)
+            #expect(try await SQLUsageRepository(database: db).questionsUsed(uid: "u", since: 0) == 1)
+        }
+    }
+
+    /// A save's question is keyed by its time first, so one user's saves add keys at the end of the key's B-tree, not
+    /// at random pages (issue 12). The times cross a hex digit, where text without fixed width would sort 0x10 first.
+    @Test(arguments: TestEngine.available)
+    func savedQuestionsAreKeyedInTimeOrder(engine: TestEngine) async throws {
+        try await withTestDatabase(engine) { db async throws in
+            let repo = SQLChatRepository(database: db)
+            let times: [Int64] = [0xF, 0x10, 0xFF, 0x100, 1_790_000_000_000_000]
+            for now in times {
+                let draft = MessageDraft(id: UUID().uuidString.lowercased(), isClientId: false, sessionId: nil,
+                                         appScope: "", text: "q", sender: "human", metadata: nil, contentBlocks: nil,
+                                         messageSource: "desktop_chat", journalRevision: nil)
+                _ = try await repo.saveMessage(uid: "u", draft: draft, now: now)
+            }
+            let rows = try await db.withConnection { sql in
+                try await sql.raw("SELECT created_at FROM usage_events WHERE uid = 'u' ORDER BY event_key").all()
+                    .map { try $0.decode(column: "created_at", as: Int64.self) }
+            }
+            #expect(rows == times)
+            #expect(try await SQLUsageRepository(database: db).questionsUsed(uid: "u", since: 0) == times.count)
         }
     }
 

@@ -124,7 +124,7 @@ public struct SQLChatRepository: ChatRepository {
             if draft.sender == "human" && draft.messageSource == "desktop_chat" {
                 try await db.raw("""
                     INSERT INTO usage_events (uid, event_key, kind, created_at)
-                    VALUES (\(bind: uid), \(bind: "desktop_messages:\(draft.id)"), 'chat_question', \(bind: now))
+                    VALUES (\(bind: uid), \(bind: Self.questionKey(id: draft.id, now: now)), 'chat_question', \(bind: now))
                     ON CONFLICT (uid, event_key) DO NOTHING
                     """).run()
             }
@@ -159,6 +159,15 @@ public struct SQLChatRepository: ChatRepository {
               draft.contentBlocks == nil || draft.contentBlocks == stored.contentBlocks
         else { throw ChatStoreError.payloadConflict }
         return SaveOutcome(message: stored, created: false, updated: false)
+    }
+
+    /// The usage event that counts a saved message as a chat question. Its key leads with the save's time, in fixed
+    /// width hex, so a user's new keys follow each other in the key's B-tree: keyed by the random message id alone,
+    /// every save wrote one more page at a random place in that tree (issue 12). Nothing reads the key; it only has to
+    /// be unique, which the message's own key already makes it (a saved id replays before it gets here).
+    static func questionKey(id: String, now: Int64) -> String {
+        let time = String(UInt64(bitPattern: now), radix: 16)
+        return "desktop_messages:" + String(repeating: "0", count: max(0, 16 - time.utf8.count)) + time + ":" + id
     }
 
     static func latestSession(_ db: any SQLDatabase, uid: String, appScope: String) async throws -> ChatSessionRecord? {
