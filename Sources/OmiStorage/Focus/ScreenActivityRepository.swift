@@ -52,13 +52,27 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
         guard !rows.isEmpty else { return }
         var binds: [any Encodable & Sendable] = []
         binds.reserveCapacity(rows.count * Self.upsertStatement.width)
+        // One value at a time: an array literal per row cost an allocation and a copy of every value.
         for r in rows {
             let expiresAt = r.retentionSeconds.map { Self.expiry(capturedAt: r.capturedAt, retentionSeconds: $0) }
-            binds.append(contentsOf: [
-                uid, r.deviceKey, r.localId, r.storageId, r.capturedAt, r.appName, r.windowTitle, r.ocrText,
-                r.deviceName, r.clientDeviceId, r.captureEligible, r.accountGeneration, r.retentionSeconds, expiresAt,
-                r.embedding.map(EmbeddingBytes.encode), r.embedding?.count, now, now,
-            ] as [any Encodable & Sendable])
+            binds.append(uid)
+            binds.append(r.deviceKey)
+            binds.append(r.localId)
+            binds.append(r.storageId)
+            binds.append(r.capturedAt)
+            binds.append(r.appName)
+            binds.append(r.windowTitle)
+            binds.append(r.ocrText)
+            binds.append(r.deviceName)
+            binds.append(r.clientDeviceId)
+            binds.append(r.captureEligible)
+            binds.append(r.accountGeneration)
+            binds.append(r.retentionSeconds)
+            binds.append(expiresAt)
+            binds.append(r.embedding.map(EmbeddingBytes.encode))
+            binds.append(r.embedding?.count)
+            binds.append(now)
+            binds.append(now)
         }
         let statement = Self.upsertStatement(binds)
         try await database.transaction { db in try await db.execute(sql: statement) { _ in } }
