@@ -62,6 +62,15 @@ struct PrewrittenJSONTests {
         }
     }
 
+    @Test func aSyncsAnswerIsTheEncodersJSON() throws {
+        for (synced, lastId) in [(0, Int64(0)), (20, 1019), (100, .max), (1, .min), (Int.max, -1)] {
+            let answer = Wire.ScreenActivitySyncResult(synced: synced, lastId: lastId)
+            let written = Data(answer.jsonBytes)
+            #expect(try Self.value(written) == Self.value(Self.encoder().encode(answer)), "\(synced) \(lastId)")
+            #expect(try Self.decoder().decode(Wire.ScreenActivitySyncResult.self, from: written) == answer)
+        }
+    }
+
     @Test func escapesEveryCharacterJSONRequires() throws {
         var item = Wire.ActionItem(id: "a\"b\\c", description: "", createdAt: Date(timeIntervalSince1970: -1.5),
                                    updatedAt: Date(timeIntervalSince1970: 4_102_444_800.123456))
