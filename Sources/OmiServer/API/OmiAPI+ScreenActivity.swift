@@ -14,13 +14,15 @@ extension OmiAPI {
         var v = Validator()
         v.range(body.accountGeneration, 0...Int64.max, at: ["body", "account_generation"])
         let fallbackRetention = body.deviceRetentionSeconds.flatMap { $0 > 0 ? $0 : nil }
-        var byKey: [String: Int] = [:]
+        var byKey: [ScreenRowKey: Int] = [:]
+        byKey.reserveCapacity(body.rows.count)
         var rows: [ScreenRowRecord] = []
+        rows.reserveCapacity(body.rows.count)
         for (index, row) in body.rows.enumerated() {
-            let at: [ValidationError.LocationPart] = ["body", "rows", .index(index)]
-            v.count(row.embedding, max: 8192, at: at + ["embedding"])
+            v.count(row.embedding, max: 8192, at: ["body", "rows", .index(index), "embedding"])
             guard let captured = Timestamp.parseMicros(row.timestamp) else {
-                v.fail("datetime_from_date_parsing", "Input should be a valid datetime", at: at + ["timestamp"])
+                v.fail("datetime_from_date_parsing", "Input should be a valid datetime",
+                       at: ["body", "rows", .index(index), "timestamp"])
                 continue
             }
             let device = row.clientDeviceId.flatMap { $0.isEmpty ? nil : $0 } ?? ""
@@ -33,7 +35,7 @@ extension OmiAPI {
                 retentionSeconds: row.deviceRetentionSeconds.flatMap { $0 > 0 ? $0 : nil } ?? fallbackRetention,
                 embedding: row.embedding.flatMap { $0.isEmpty ? nil : $0.map(Float.init) })
             // A key repeated within the batch is written once, with its last occurrence.
-            let key = "\(device)\u{0}\(row.id)"
+            let key = ScreenRowKey(device: device, id: row.id)
             if let earlier = byKey[key] { rows[earlier] = record } else { byKey[key] = rows.count; rows.append(record) }
         }
         try v.check()
@@ -140,4 +142,10 @@ struct ScreenActivitySummary {
             ]),
         ])
     }
+}
+
+/// A screen row's storage key within one sync (focus.md §2.1: the client's device id and its local id).
+private struct ScreenRowKey: Hashable {
+    var device: String
+    var id: Int64
 }
