@@ -115,18 +115,10 @@ public struct SQLChatRepository: ChatRepository {
             try await Self.insertMessage(db, uid: uid, record)
             if let sessionId {
                 // An unknown session id is kept on the message (the client may have made it locally); no row moves.
-                try await db.raw("""
-                    UPDATE chat_sessions SET updated_at = \(bind: now), message_count = message_count + 1,
-                        preview = \(bind: Self.preview(of: draft.text))
-                    WHERE uid = \(bind: uid) AND id = \(bind: sessionId)
-                    """).run()
+                try await db.run(Self.countMessageStatement(now, Self.preview(of: draft.text), uid, sessionId))
             }
             if draft.sender == "human" && draft.messageSource == "desktop_chat" {
-                try await db.raw("""
-                    INSERT INTO usage_events (uid, event_key, kind, created_at)
-                    VALUES (\(bind: uid), \(bind: Self.questionKey(id: draft.id, now: now)), 'chat_question', \(bind: now))
-                    ON CONFLICT (uid, event_key) DO NOTHING
-                    """).run()
+                try await db.run(Self.questionStatement(uid, Self.questionKey(id: draft.id, now: now), now))
             }
             return SaveOutcome(message: record, created: true, updated: false)
         }
@@ -170,21 +162,31 @@ public struct SQLChatRepository: ChatRepository {
         return "desktop_messages:" + String(repeating: "0", count: max(0, 16 - time.utf8.count)) + time + ":" + id
     }
 
+    // The statements of a save, written once per dialect (`FixedStatement`).
+    static let latestSessionStatement = FixedStatement("""
+        SELECT \(sessionColumns) FROM chat_sessions WHERE uid = ? AND app_scope = ?
+        ORDER BY updated_at DESC, created_at DESC, id DESC LIMIT 1
+        """)
+    static let insertMessageStatement = FixedStatement("""
+        INSERT INTO chat_messages (uid, \(messageColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """)
+    static let countMessageStatement = FixedStatement("""
+        UPDATE chat_sessions SET updated_at = ?, message_count = message_count + 1, preview = ?
+        WHERE uid = ? AND id = ?
+        """)
+    static let questionStatement = FixedStatement("""
+        INSERT INTO usage_events (uid, event_key, kind, created_at) VALUES (?, ?, 'chat_question', ?)
+        ON CONFLICT (uid, event_key) DO NOTHING
+        """)
+
     static func latestSession(_ db: any SQLDatabase, uid: String, appScope: String) async throws -> ChatSessionRecord? {
-        try await db.raw("""
-            SELECT \(unsafeRaw: sessionColumns) FROM chat_sessions WHERE uid = \(bind: uid) AND app_scope = \(bind: appScope)
-            ORDER BY updated_at DESC, created_at DESC, id DESC LIMIT 1
-            """).first().map(sessionRecord)
+        try await db.first(latestSessionStatement(uid, appScope), sessionRecord)
     }
 
     static func insertMessage(_ db: any SQLDatabase, uid: String, _ m: ChatMessageRecord) async throws {
-        try await db.raw("""
-            INSERT INTO chat_messages (uid, \(unsafeRaw: messageColumns))
-            VALUES (\(bind: uid), \(bind: m.id), \(bind: m.sessionId), \(bind: m.appScope), \(bind: m.text),
-                    \(bind: m.sender), \(bind: m.type), \(bind: m.createdAt), \(bind: m.rating.map(Int64.init)),
-                    \(bind: m.reported), \(bind: m.metadata), \(bind: m.contentBlocks), \(bind: m.clientMessageId),
-                    \(bind: m.messageSource), \(bind: m.journalRevision))
-            """).run()
+        try await db.run(insertMessageStatement(
+            uid, m.id, m.sessionId, m.appScope, m.text, m.sender, m.type, m.createdAt, m.rating.map(Int64.init),
+            m.reported, m.metadata, m.contentBlocks, m.clientMessageId, m.messageSource, m.journalRevision))
     }
 
     static func fetchMessage(_ db: any SQLDatabase, uid: String, id: String) async throws -> ChatMessageRecord? {
