@@ -11,6 +11,8 @@ struct RandomUUIDTests {
         for id in ids.prefix(500) {
             let parsed = UUID(uuidString: id)
             #expect(parsed != nil && id == id.lowercased() && id.count == 36)
+            // The text is the UUID's own, written in lowercase.
+            #expect(parsed?.uuidString.lowercased() == id)
             let chars = Array(id)
             #expect(chars[14] == "4", "version nibble of \(id)")
             #expect("89ab".contains(chars[19]), "variant nibble of \(id)")
