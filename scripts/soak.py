@@ -109,7 +109,7 @@ def main():
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors = re.search(r"Socket errors:.*", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.M)  # the distribution line, not a "+/- Stdev" of x.99%
     print(f"RSS at end of warm-up ({args.warmup:.0f} s): {base:.1f} MB; highest after: {max(after):.1f} MB; "
           f"last: {after[-1]:.1f} MB; growth {growth * 100:+.1f}% (target at most {args.max_growth * 100:.0f}%)")
     print(f"wrk: {requests.group(1) if requests else '?'} requests in {seconds} s, "
