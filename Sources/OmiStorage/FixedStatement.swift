@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 
 /// A statement whose text never changes, written with `?` where each bind goes: its text for a dialect is written
 /// once and reused, and the binds are handed over as they are.
@@ -12,13 +11,8 @@ final class FixedStatement: Sendable {
     /// The template's text between its placeholders; one more than the binds.
     private let parts: [String]
 
-    private struct Key: Hashable {
-        var dialect: String
-        /// Binds already written before this statement, which shift its placeholders.
-        var offset: Int
-    }
-
-    private let texts = Mutex<[Key: String]>([:])
+    /// One text per dialect and offset; the shape never varies, so it is always 0.
+    private let texts = StatementTexts<Int>()
 
     init(_ template: String) {
         parts = template.split(separator: "?", omittingEmptySubsequences: false).map(String.init)
@@ -44,18 +38,11 @@ final class FixedStatement: Sendable {
     }
 
     func text(after serializer: SQLSerializer) -> String {
-        let key = Key(dialect: serializer.dialect.name, offset: serializer.binds.count)
-        if let text = texts.withLock({ $0[key] }) { return text }
-        var text = parts[0]
-        var placeholder = SQLSerializer(database: serializer.database)
-        for (index, part) in parts.dropFirst().enumerated() {
-            placeholder.sql = ""
-            serializer.dialect.bindPlaceholder(at: key.offset + index + 1).serialize(to: &placeholder)
-            text += placeholder.sql + part
+        texts.text(0, after: serializer) { placeholder in
+            var text = parts[0]
+            for (index, part) in parts.dropFirst().enumerated() { text += placeholder(index + 1) + part }
+            return text
         }
-        let written = text
-        texts.withLock { $0[key] = written }
-        return written
     }
 }
 

@@ -1,5 +1,4 @@
 import SQLKit
-import Synchronization
 
 /// A multi-row statement, `head (?, ?, …), (?, ?, …) tail`, whose text depends only on how many rows it has: the
 /// text is written once per dialect and row count and then reused, and the binds are handed over as they are.
@@ -13,15 +12,8 @@ final class RepeatedRowsStatement: Sendable {
     let width: Int
     let tail: String
 
-    private struct Key: Hashable {
-        var dialect: String
-        var rows: Int
-        /// Binds already written before this statement, which shift its placeholders.
-        var offset: Int
-    }
-
-    /// A handful of entries: one per row count used, per dialect.
-    private let texts = Mutex<[Key: String]>([:])
+    /// One text per row count used.
+    private let texts = StatementTexts<Int>()
 
     init(head: String, width: Int, tail: String) {
         self.head = head
@@ -46,23 +38,17 @@ final class RepeatedRowsStatement: Sendable {
     }
 
     func text(rows: Int, after serializer: SQLSerializer) -> String {
-        let key = Key(dialect: serializer.dialect.name, rows: rows, offset: serializer.binds.count)
-        if let text = texts.withLock({ $0[key] }) { return text }
-        var text = head + " "
-        var placeholders = SQLSerializer(database: serializer.database)
-        for row in 0..<rows {
-            text += row == 0 ? "(" : ", ("
-            for column in 0..<width {
-                if column > 0 { text += ", " }
-                placeholders.sql = ""
-                serializer.dialect.bindPlaceholder(at: key.offset + row * width + column + 1).serialize(to: &placeholders)
-                text += placeholders.sql
+        texts.text(rows, after: serializer) { placeholder in
+            var text = head + " "
+            for row in 0..<rows {
+                text += row == 0 ? "(" : ", ("
+                for column in 0..<width {
+                    if column > 0 { text += ", " }
+                    text += placeholder(row * width + column + 1)
+                }
+                text += ")"
             }
-            text += ")"
+            return text + " " + tail
         }
-        text += " " + tail
-        let written = text
-        texts.withLock { $0[key] = written }
-        return written
     }
 }
