@@ -22,23 +22,22 @@ final class FixedStatement: Sendable {
     var bindCount: Int { parts.count - 1 }
 
     /// The statement with `binds`, in the order of the template's placeholders.
-    func callAsFunction(_ binds: any Encodable & Sendable...) -> some SQLExpression {
+    func callAsFunction(_ binds: any Encodable & Sendable...) -> Expression {
         precondition(binds.count == bindCount, "expected \(bindCount) binds, got \(binds.count)")
         return Expression(shape: self, binds: binds)
     }
 
-    struct Expression: SQLExpression {
+    struct Expression: PrewrittenStatement {
         let shape: FixedStatement
         let binds: [any Encodable & Sendable]
 
-        func serialize(to serializer: inout SQLSerializer) {
-            serializer.write(shape.text(after: serializer))
-            serializer.binds.append(contentsOf: binds)
+        func text(in database: any SQLDatabase, offset: Int) -> String {
+            shape.text(in: database, offset: offset)
         }
     }
 
-    func text(after serializer: SQLSerializer) -> String {
-        texts.text(0, after: serializer) { placeholder in
+    func text(in database: any SQLDatabase, offset: Int) -> String {
+        texts.text(0, in: database, offset: offset) { placeholder in
             var text = parts[0]
             for (index, part) in parts.dropFirst().enumerated() { text += placeholder(index + 1) + part }
             return text
@@ -48,15 +47,15 @@ final class FixedStatement: Sendable {
 
 extension SQLDatabase {
     /// Runs `statement`, ignoring any rows.
-    func run(_ statement: some SQLExpression) async throws {
-        try await execute(sql: statement) { _ in }
+    func run(_ statement: some PrewrittenStatement) async throws {
+        try await execute(statement) { _ in }
     }
 
     /// The first row of `statement`, decoded by `decode`; nil when it has none.
-    func first<T: Sendable>(_ statement: some SQLExpression,
+    func first<T: Sendable>(_ statement: some PrewrittenStatement,
                             _ decode: @escaping @Sendable (any SQLRow) throws -> T) async throws -> T? {
         let found = FirstRow<T>()
-        try await execute(sql: statement) { row in
+        try await execute(statement) { row in
             guard found.value == nil else { return }
             found.value = Result { try decode(row) }
         }

@@ -22,23 +22,22 @@ final class RepeatedRowsStatement: Sendable {
     }
 
     /// The statement for `binds`, `width` per row, row after row.
-    func callAsFunction(_ binds: [any Encodable & Sendable]) -> some SQLExpression {
+    func callAsFunction(_ binds: [any Encodable & Sendable]) -> Expression {
         precondition(!binds.isEmpty && binds.count % width == 0, "binds must fill whole rows")
         return Expression(shape: self, binds: binds)
     }
 
-    struct Expression: SQLExpression {
+    struct Expression: PrewrittenStatement {
         let shape: RepeatedRowsStatement
         let binds: [any Encodable & Sendable]
 
-        func serialize(to serializer: inout SQLSerializer) {
-            serializer.write(shape.text(rows: binds.count / shape.width, after: serializer))
-            serializer.binds.append(contentsOf: binds)
+        func text(in database: any SQLDatabase, offset: Int) -> String {
+            shape.text(rows: binds.count / shape.width, in: database, offset: offset)
         }
     }
 
-    func text(rows: Int, after serializer: SQLSerializer) -> String {
-        texts.text(rows, after: serializer) { placeholder in
+    func text(rows: Int, in database: any SQLDatabase, offset: Int) -> String {
+        texts.text(rows, in: database, offset: offset) { placeholder in
             var text = head + " "
             for row in 0..<rows {
                 text += row == 0 ? "(" : ", ("

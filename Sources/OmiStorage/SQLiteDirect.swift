@@ -19,10 +19,14 @@ final class SQLiteStore: Sendable {
     let writerLock = AsyncLock()
     let groupCommit = GroupCommit()
     let logger: Logger
+    /// Whether statements are logged (at debug): read once, since the log level sits behind the handler's existential
+    /// and each statement asked for it.
+    let logsQueries: Bool
     private let closed = Atomic(false)
 
     init(path: String, readers count: Int, logger: Logger) throws {
         self.logger = logger
+        logsQueries = logger.logLevel <= .debug
         writer = try SQLiteDirectConnection(path: path)
         checkpointer = try WALCheckpointer(path: path)
         writer.checkpointAfterCommits(checkpointer)
@@ -219,9 +223,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             let status: Int32 = switch value {
             case .integer(let n): sqlite_nio_sqlite3_bind_int64(statement, index, Int64(n))
             case .float(let x): sqlite_nio_sqlite3_bind_double(statement, index, x)
-            case .text(let text):
-                sqlite_nio_sqlite3_bind_text64(statement, index, text, UInt64(text.utf8.count), transientBinding,
-                                               UInt8(SQLITE_UTF8))
+            case .text(let text): Self.bindText(text, at: index, to: statement)
             case .blob(let bytes):
                 bytes.withUnsafeReadableBytes {
                     sqlite_nio_sqlite3_bind_blob64(statement, index, $0.baseAddress, UInt64($0.count), transientBinding)
@@ -238,6 +240,23 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         return holdsLargeValue
     }
 
+    /// Binds `text` from its own UTF-8 (SQLite copies it). Passed as a `String` to the C function, a string stored
+    /// inline (up to 15 bytes, like most app names and device ids) was first copied into a new array, one allocation
+    /// per bind.
+    private static func bindText(_ text: String, at index: Int32, to statement: OpaquePointer) -> Int32 {
+        var text = text
+        return text.withUTF8 { utf8 in
+            // A null pointer would bind NULL rather than ''.
+            guard let start = utf8.baseAddress else {
+                return sqlite_nio_sqlite3_bind_text64(statement, index, "", 0, transientBinding, UInt8(SQLITE_UTF8))
+            }
+            return start.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                sqlite_nio_sqlite3_bind_text64(statement, index, $0, UInt64(utf8.count), transientBinding,
+                                               UInt8(SQLITE_UTF8))
+            }
+        }
+    }
+
     private func values(of statement: OpaquePointer, count: Int) throws -> [SQLiteData] {
         var values: [SQLiteData] = []
         values.reserveCapacity(count)
@@ -249,7 +268,9 @@ final class SQLiteDirectConnection: @unchecked Sendable {
                 guard let text = sqlite_nio_sqlite3_column_text(statement, column) else {
                     throw SQLiteFailure(code: SQLITE_ERROR, message: "unexpected nil column text")
                 }
-                values.append(.text(String(cString: text)))
+                // By its length, not up to the first NUL: JSON text may hold `\u0000`, and it is stored whole.
+                let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
+                values.append(.text(String(decoding: UnsafeBufferPointer(start: text, count: length), as: UTF8.self)))
             case SQLITE_BLOB:
                 let length = Int(sqlite_nio_sqlite3_column_bytes(statement, column))
                 var buffer = ByteBufferAllocator().buffer(capacity: length)
@@ -395,7 +416,14 @@ struct SQLiteDirectDatabase: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let (sql, binds) = try serialized(query)
+        let (sql, binds) = serialize(query)
+        try await execute(text: sql, binds: binds, onRow)
+    }
+
+    /// Runs `sql` as written (`PrewrittenStatement` comes here without `SQLSerializer`).
+    func execute(text sql: String, binds: [any Encodable & Sendable],
+                 _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let binds = try converted(sql, binds)
         if !isWriter, !SQLiteStore.holdsWriter, try connection.writesOutsideTransaction(sql) {
             try await store.writerLock.withLock { try connection.run(sql, binds: binds) { onRow($0) } }
         } else {
@@ -405,10 +433,14 @@ struct SQLiteDirectDatabase: SQLDatabase {
 
     private func serialized(_ query: any SQLExpression) throws -> (String, [SQLiteData]) {
         let (sql, binds) = serialize(query)
-        if let level = queryLogLevel, logger.logLevel <= level {
+        return (sql, try converted(sql, binds))
+    }
+
+    private func converted(_ sql: String, _ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
+        if store.logsQueries, let level = queryLogLevel {
             logger.log(level: level, "Executing query", metadata: ["sql": .string(sql)])
         }
-        return (sql, try binds.map(Self.sqliteData))
+        return try binds.map(Self.sqliteData)
     }
 
     /// The bind types repositories use most, converted as `SQLiteDataEncoder` would, without its cast to a protocol

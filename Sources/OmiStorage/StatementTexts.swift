@@ -15,16 +15,16 @@ final class StatementTexts<Shape: Hashable & Sendable>: Sendable {
     /// A handful of entries: one per shape used, per dialect.
     private let texts = Mutex<[Key: String]>([:])
 
-    /// The text for `shape` where it lands in `serializer`; `write` builds it once, given the dialect's placeholder
-    /// for the statement's n-th bind (from 1).
-    func text(_ shape: Shape, after serializer: SQLSerializer,
+    /// The text for `shape` in `database`'s dialect, after `offset` binds written before it; `write` builds it once,
+    /// given the dialect's placeholder for the statement's n-th bind (from 1).
+    func text(_ shape: Shape, in database: any SQLDatabase, offset: Int,
               write: (_ placeholder: (Int) -> String) -> String) -> String {
-        let key = Key(dialect: serializer.dialect.name, offset: serializer.binds.count, shape: shape)
+        let key = Key(dialect: database.dialect.name, offset: offset, shape: shape)
         if let text = texts.withLock({ $0[key] }) { return text }
-        var scratch = SQLSerializer(database: serializer.database)
+        var scratch = SQLSerializer(database: database)
         let written = write { n in
             scratch.sql = ""
-            serializer.dialect.bindPlaceholder(at: key.offset + n).serialize(to: &scratch)
+            database.dialect.bindPlaceholder(at: offset + n).serialize(to: &scratch)
             return scratch.sql
         }
         texts.withLock { $0[key] = written }

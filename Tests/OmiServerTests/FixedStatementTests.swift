@@ -28,6 +28,10 @@ struct FixedStatementTests {
                     let fast = RepeatedRowsStatementTests.serialize(Self.statement(a, b, c, 7), on: db)
                     let reference = RepeatedRowsStatementTests.serialize(Self.interpolated(a, b, c, 7), on: db)
                     #expect(fast == reference, "\(a)")
+                    // What SQLite is handed without a serializer (`PrewrittenStatement`).
+                    let statement = Self.statement(a, b, c, 7)
+                    #expect(statement.text(in: db, offset: 0) == reference.0, "\(a)")
+                    #expect(statement.binds.map { "\($0)" } == reference.1, "\(a)")
                     // After two binds of another clause, its placeholders move on by two (on PostgreSQL).
                     let shifted = RepeatedRowsStatementTests.serialize(Self.statement(a, b, c, 7), on: db,
                                                                        after: ["x", 1])

@@ -44,6 +44,10 @@ struct RepeatedRowsStatementTests {
                     let reference = Self.serialize(Self.interpolated(binds), on: db)
                     #expect(fast.0 == reference.0, "\(rows) rows")
                     #expect(fast.1 == reference.1, "\(rows) rows")
+                    // What SQLite is handed without a serializer (`PrewrittenStatement`).
+                    let statement = Self.shape(binds)
+                    #expect(statement.text(in: db, offset: 0) == reference.0, "\(rows) rows")
+                    #expect(statement.binds.map { "\($0)" } == reference.1, "\(rows) rows")
                     // After two binds of another clause, its placeholders move on by two.
                     let shifted = Self.serialize(Self.shape(binds), on: db, after: ["x", 1])
                     #expect(shifted == Self.serialize(Self.interpolated(binds), on: db, after: ["x", 1]))

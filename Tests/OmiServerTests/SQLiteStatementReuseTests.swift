@@ -61,6 +61,21 @@ struct SQLiteStatementReuseTests {
         }
     }
 
+    /// Text is bound from its own UTF-8 whatever the string's storage: empty (which must stay '' and not become
+    /// NULL), inline (15 bytes or fewer), on the heap, non-ASCII, and a string made from a slice of another.
+    @Test func textOfEveryStorageIsBoundAsItIs() throws {
+        try Self.withConnection { c in
+            let long = String(repeating: "abc", count: 40)
+            let texts = ["", "x", "fifteen bytes!!", "sixteen bytes!!!", long, "é", "naïve 🎧 café",
+                         String(long.dropFirst(7).prefix(20)), "nul\u{0}inside"]
+            for text in texts {
+                let got = try Self.rows(c, "SELECT ?1 AS t, typeof(?1) AS k, length(CAST(?1 AS BLOB)) AS n",
+                                        [.text(text)])
+                #expect(got == [[.text(text), .text("text"), .integer(text.utf8.count)]], "\(text.debugDescription)")
+            }
+        }
+    }
+
     /// Columns are found by name through a table keyed by length and first and last byte; names that share a key,
     /// a repeated name and a missing one must still come out right, with every common type.
     @Test func everyColumnIsFoundByItsName() throws {

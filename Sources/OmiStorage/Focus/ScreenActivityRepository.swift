@@ -75,7 +75,7 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
             binds.append(now)
         }
         let statement = Self.upsertStatement(binds)
-        try await database.transaction { db in try await db.execute(sql: statement) { _ in } }
+        try await database.transaction { db in try await db.run(statement) }
     }
 
     public func list(uid: String, _ query: ScreenActivityQuery, now: Int64) async throws -> [ScreenRowRecord] {
