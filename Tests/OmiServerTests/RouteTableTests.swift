@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import OmiContract
 @testable import OmiServer
 import Testing
 
@@ -112,5 +113,22 @@ struct RouteTableTests {
         table.add(method: .post, path: "/v1/things/search")
         #expect(table.match("/v1/things/7")?.methods == [.get, .delete])
         #expect(table.match("/v1/things/search")?.methods == [.post])
+    }
+
+    /// A body reader is found by the method and path the transport registers (`RequestBodyBytes`); one under any
+    /// other key would never run, and its route would quietly go back to `JSONDecoder`.
+    @Test func everyBodyReaderNamesAnOperationOfTheDocument() throws {
+        let document = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources/OmiContract/openapi.yaml")
+        let lines = try String(contentsOf: document, encoding: .utf8).split(separator: "\n")
+        #expect(!RequestBodyBytes.readers.isEmpty)
+        for key in RequestBodyBytes.readers.keys {
+            let parts = key.split(separator: " ")
+            try #require(parts.count == 2, "\(key)")
+            let start = try #require(lines.firstIndex(of: "  \(parts[1]):"), "\(key): no such path")
+            let methods = lines[(start + 1)...].prefix { !$0.hasPrefix("  /") }
+                .filter { $0.hasPrefix("    ") && !$0.hasPrefix("     ") }.map { $0.trimmingCharacters(in: .whitespaces) }
+            #expect(methods.contains("\(parts[0].lowercased()):"), "\(key): no such method")
+        }
     }
 }

@@ -1,9 +1,10 @@
-/// Reads JSON text that `JSONDecoder` has already scanned and found well formed, for a type that decodes its request
-/// body faster than `Codable` can (see `RequestBodyBytes`).
+/// Reads a request body's JSON text before `JSONDecoder` has seen it, for a type that decodes its body faster than
+/// `Codable` can (see `RequestBodyBytes`).
 ///
-/// It never guesses: anything it does not read exactly as `JSONDecoder` would (a number with a fraction or an
-/// exponent, a lone surrogate, invalid UTF-8, an escaped key) throws `Unsupported`, and the caller decodes through
-/// `Codable` instead, which gives the usual value or the usual error.
+/// It checks the whole text as strictly as RFC 8259 does, values it skips included, and never guesses: anything that
+/// is not well formed, and anything it does not read exactly as `JSONDecoder` would (a number with a fraction or an
+/// exponent where an integer is read, a lone surrogate, an escaped key, nesting deeper than `maximumDepth`), throws
+/// `Unsupported`, and the body goes to `JSONDecoder` as it is, which gives the usual value or the usual error.
 struct JSONReader: ~Copyable {
     struct Unsupported: Error {}
 
@@ -26,11 +27,22 @@ struct JSONReader: ~Copyable {
         at += 1
     }
 
+    /// Deeper values are left to `JSONDecoder`, which has its own limit; no body the server reads nests beyond 3.
+    static let maximumDepth = 32
+
     /// True, and consumes it, when the next value is `null`.
     mutating func null() -> Bool {
         skipSpace()
-        guard at + 4 <= bytes.count, bytes[at] == UInt8(ascii: "n") else { return false }
-        at += 4
+        return literal("null")
+    }
+
+    /// Consumes `word` when the text continues with it.
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard at + count <= bytes.count,
+              word.withUTF8Buffer({ $0.elementsEqual(UnsafeBufferPointer(rebasing: bytes[at..<(at + count)])) })
+        else { return false }
+        at += count
         return true
     }
 
@@ -91,8 +103,8 @@ struct JSONReader: ~Copyable {
 
     mutating func bool() throws -> Bool {
         skipSpace()
-        if at + 4 <= bytes.count, bytes[at] == UInt8(ascii: "t") { at += 4; return true }
-        if at + 5 <= bytes.count, bytes[at] == UInt8(ascii: "f") { at += 5; return false }
+        if literal("true") { return true }
+        if literal("false") { return false }
         throw Unsupported()
     }
 
@@ -122,15 +134,20 @@ struct JSONReader: ~Copyable {
     mutating func string() throws -> String {
         try expect(UInt8(ascii: "\""))
         let start = at
+        var ascii = true
         // The common case: no escape, so the bytes are the string.
         while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
             guard byte >= 0x20 else { throw Unsupported() }
+            ascii = ascii && byte < 0x80
             at += 1
         }
         guard let stop = current else { throw Unsupported() }
         if stop == UInt8(ascii: "\"") {
             at += 1
-            return try Self.validated(UnsafeBufferPointer(rebasing: bytes[start..<(at - 1)]))
+            let text = UnsafeBufferPointer(rebasing: bytes[start..<(at - 1)])
+            // ASCII is valid UTF-8 as it stands, and `String(decoding:as: UTF8.self)` has a path for it that
+            // `String(validating:as:)` lacks: that one looked up generic metadata on every call (2% of a sync).
+            return ascii ? String(decoding: text, as: UTF8.self) : try Self.validated(text)
         }
         var unescaped = Array(bytes[start..<at])
         while let byte = current {
@@ -203,33 +220,47 @@ struct JSONReader: ~Copyable {
         return text
     }
 
-    /// Steps over one value of any kind. The text is known to be well formed, so strings and nesting are all that
-    /// need care.
-    mutating func skip() throws {
+    /// Steps over one value of any kind, checking it as strictly as a value that is read.
+    mutating func skip() throws { try skip(depth: 1) }
+
+    private mutating func skip(depth: Int) throws {
+        guard depth <= Self.maximumDepth else { throw Unsupported() }
         skipSpace()
-        var depth = 0
-        repeat {
-            guard let byte = current else { throw Unsupported() }
-            switch byte {
-            case UInt8(ascii: "\""):
-                _ = try string()
-                continue
-            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
-            case UInt8(ascii: ","), UInt8(ascii: ":"), 0x20, 0x0A, 0x0D, 0x09: break
-            default:
-                // A number or a literal: up to the next delimiter.
-                while let next = current, !Self.delimiters.contains(next) { at += 1 }
-                if depth == 0 { return }
-                continue
-            }
-            at += 1
-        } while depth > 0
+        switch current {
+        case UInt8(ascii: "\""): _ = try string()
+        case UInt8(ascii: "{"): try object { reader, _ in try reader.skip(depth: depth + 1) }
+        case UInt8(ascii: "["): try array { reader in try reader.skip(depth: depth + 1) }
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try bool()
+        case UInt8(ascii: "n"): guard null() else { throw Unsupported() }
+        default: try number()
+        }
     }
 
-    private static let delimiters: Set<UInt8> = [
-        UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x0A, 0x0D, 0x09,
-    ]
+    /// Steps over a number of any form: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`. What follows it is
+    /// checked by the object or array around it.
+    private mutating func number() throws {
+        if current == UInt8(ascii: "-") { at += 1 }
+        if current == UInt8(ascii: "0") {
+            at += 1
+        } else {
+            guard digits() > 0 else { throw Unsupported() }
+        }
+        if current == UInt8(ascii: ".") {
+            at += 1
+            guard digits() > 0 else { throw Unsupported() }
+        }
+        if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
+            at += 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { at += 1 }
+            guard digits() > 0 else { throw Unsupported() }
+        }
+    }
+
+    private mutating func digits() -> Int {
+        let start = at
+        while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") { at += 1 }
+        return at - start
+    }
 
     /// Whether only whitespace is left.
     mutating func atEnd() -> Bool {

@@ -19,7 +19,7 @@ extension Wire {
         }
 
         public init(from decoder: any Decoder) throws {
-            if let bytes = RequestBodyBytes.forTopLevel(decoder), let read = Self.read(bytes) {
+            if let read = RequestBodyBytes.read(by: decoder, as: Self.self) {
                 self = read
                 return
             }
@@ -29,34 +29,36 @@ extension Wire {
             deviceRetentionSeconds = try c.decodeIfPresent(Int64.self, forKey: .deviceRetentionSeconds)
         }
 
-        /// The request read straight from its JSON text, or nil where only `Codable` decides (a missing `rows`, a
-        /// wrong type, anything `JSONReader` does not support).
+        /// The request read straight from its JSON text, or nil where only `Codable` decides (text that is not
+        /// well formed, a missing `rows`, a wrong type, anything `JSONReader` does not support).
         public static func read(_ bytes: [UInt8]) -> Self? {
-            bytes.withUnsafeBufferPointer { buffer in
-                var reader = JSONReader(buffer)
+            bytes.withUnsafeBytes { read($0) }
+        }
+
+        public static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
+            do {
+                var reader = JSONReader(bytes.assumingMemoryBound(to: UInt8.self))
                 var rows: [ScreenActivityUploadRow]?
                 var request = Self(rows: [])
                 var seen = Fields()
-                do {
-                    try reader.object { reader, key in
-                        switch key {
-                        case "rows" where seen.first(0):
-                            var read: [ScreenActivityUploadRow] = []
-                            try reader.array { reader in read.append(try ScreenActivityUploadRow(reading: &reader)) }
-                            rows = read
-                        case "account_generation" where seen.first(1):
-                            request.accountGeneration = reader.null() ? nil : try reader.int64()
-                        case "deviceRetentionSeconds" where seen.first(2):
-                            request.deviceRetentionSeconds = reader.null() ? nil : try reader.int64()
-                        default: try reader.skip()
-                        }
+                try reader.object { reader, key in
+                    switch key {
+                    case "rows" where seen.first(0):
+                        var read: [ScreenActivityUploadRow] = []
+                        try reader.array { reader in read.append(try ScreenActivityUploadRow(reading: &reader)) }
+                        rows = read
+                    case "account_generation" where seen.first(1):
+                        request.accountGeneration = reader.null() ? nil : try reader.int64()
+                    case "deviceRetentionSeconds" where seen.first(2):
+                        request.deviceRetentionSeconds = reader.null() ? nil : try reader.int64()
+                    default: try reader.skip()
                     }
-                    guard let rows, reader.atEnd() else { return nil }
-                    request.rows = rows
-                    return request
-                } catch {
-                    return nil
                 }
+                guard let rows, reader.atEnd() else { return nil }
+                request.rows = rows
+                return request
+            } catch {
+                return nil
             }
         }
     }

@@ -97,21 +97,27 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
     ) throws {
         if skippedPaths.contains(path) { return }
         table.add(method: method, path: path)
+        let bodyReader = RequestBodyBytes.readers["\(method.rawValue) \(path)"]
         router.on(RouterPath(path), method: method) { (request: Request, context: Context) async throws -> Response in
             var request = request
             let buffer = try await request.collectBody(upTo: context.maxUploadSize)
             // No bytes means no body, so an optional JSON body (DELETE with none) is absent rather than malformed.
-            let body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
+            var body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
+            // A body its route's reader takes is read here, and the generated code decodes the value from a
+            // placeholder (`RequestBodyBytes`); a large upload is left to the generated code.
+            var read: (any Sendable)?
+            if let bodyReader, body != nil, buffer.readableBytes <= Self.readableBodyLimit,
+               let value = buffer.withUnsafeReadableBytes(bodyReader) {
+                read = value
+                body = HTTPBody(RequestBodyBytes.placeholder)
+            }
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
             let sink = PrewrittenJSON.Sink()
-            // For a type that reads its own request body (`RequestBodyBytes`); a large upload is left alone.
-            let bytes = buffer.readableBytes <= Self.readableBodyLimit
-                ? RequestBodyBytes.Source { [UInt8](buffer.readableBytesView) } : nil
             let (head, responseBody): (HTTPResponse, HTTPBody?)
             do {
                 (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
-                    try await RequestBodyBytes.$current.withValue(bytes) {
+                    try await RequestBodyBytes.$value.withValue(read) {
                         try await handler(request.head, body, .init(pathParameters: parameters))
                     }
                 }
