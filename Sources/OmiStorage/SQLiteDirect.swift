@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -121,6 +122,10 @@ struct SQLiteFailure: Error, CustomStringConvertible {
 final class SQLiteDirectConnection: @unchecked Sendable {
     private var handle: OpaquePointer?
     private var statements: [String: OpaquePointer] = [:]
+    /// Each cached statement's column names, with how many times SQLite had re-prepared it when they were read: a
+    /// re-prepared statement (after a schema change) may name other columns. Building them for every run was 1% of a
+    /// chat message save.
+    private var columnNames: [OpaquePointer: (reprepared: Int32, columns: SQLiteDirectRow.Columns)] = [:]
     /// Statements whose SQL varies (an `IN` list of any length) would otherwise pile up.
     private static let cachedStatementLimit = 256
     /// Bound values above this size are released after the statement runs.
@@ -164,7 +169,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
             let status = sqlite_nio_sqlite3_step(statement)
             if status == SQLITE_DONE { return }
             guard status == SQLITE_ROW else { throw failure(status) }
-            if columns == nil { columns = .init(statement) }
+            if columns == nil { columns = self.columns(of: statement) }
             try onRow(SQLiteDirectRow(columns: columns!, values: values(of: statement, count: columns!.names.count)))
         }
     }
@@ -205,9 +210,19 @@ final class SQLiteDirectConnection: @unchecked Sendable {
         if statements.count >= Self.cachedStatementLimit {
             for (_, old) in statements { sqlite_nio_sqlite3_finalize(old) }
             statements.removeAll(keepingCapacity: true)
+            // A new statement may reuse a finalised one's address.
+            columnNames.removeAll(keepingCapacity: true)
         }
         statements[sql] = statement
         return statement
+    }
+
+    private func columns(of statement: OpaquePointer) -> SQLiteDirectRow.Columns {
+        let reprepared = sqlite_nio_sqlite3_stmt_status(statement, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let known = columnNames[statement], known.reprepared == reprepared { return known.columns }
+        let columns = SQLiteDirectRow.Columns(statement)
+        columnNames[statement] = (reprepared, columns)
+        return columns
     }
 
     /// Binds every parameter of `statement` (those beyond `binds` to NULL, so nothing is left from an earlier use);
@@ -291,6 +306,7 @@ final class SQLiteDirectConnection: @unchecked Sendable {
     func close() {
         for (_, statement) in statements { sqlite_nio_sqlite3_finalize(statement) }
         statements.removeAll()
+        columnNames.removeAll()
         sqlite_nio_sqlite3_close_v2(handle)
         handle = nil
     }
@@ -474,6 +490,8 @@ struct SQLiteDirectDatabase: SQLDatabase {
         if T.self == Bool.self { return .integer(unsafeBitCast(value, to: Bool.self) ? 1 : 0) }
         if T.self == Bool?.self { return unsafeBitCast(value, to: Bool?.self).map { .integer($0 ? 1 : 0) } ?? .null }
         if T.self == Int?.self { return unsafeBitCast(value, to: Int?.self).map(SQLiteData.integer) ?? .null }
+        // A row without an embedding binds a nil blob; a blob itself goes to the encoder.
+        if T.self == Data?.self, unsafeBitCast(value, to: Data?.self) == nil { return .null }
         return nil
     }
 }

@@ -61,6 +61,25 @@ struct SQLiteStatementReuseTests {
         }
     }
 
+    /// A statement's column names are kept with it, but a schema change that makes SQLite prepare it again (a
+    /// column added under `SELECT *`) shows in the next row.
+    @Test func columnsFollowASchemaChange() throws {
+        try Self.withConnection { c in
+            try c.run("CREATE TABLE t (a TEXT)", binds: []) { _ in }
+            try c.run("INSERT INTO t VALUES ('x')", binds: []) { _ in }
+            var names: [[String]] = []
+            let read = { try c.run("SELECT * FROM t", binds: []) { row in names.append(row.columns.names) } }
+            try read()
+            try read()
+            try c.run("ALTER TABLE t ADD COLUMN b INTEGER DEFAULT 7", binds: []) { _ in }
+            try read()
+            #expect(names == [["a"], ["a"], ["a", "b"]])
+            var b: Int64?
+            try c.run("SELECT * FROM t", binds: []) { row in b = try row.decode(column: "b", as: Int64.self) }
+            #expect(b == 7)
+        }
+    }
+
     /// Text is bound from its own UTF-8 whatever the string's storage: empty (which must stay '' and not become
     /// NULL), inline (15 bytes or fewer), on the heap, non-ASCII, and a string made from a slice of another.
     @Test func textOfEveryStorageIsBoundAsItIs() throws {
