@@ -26,15 +26,18 @@ struct AuthTests {
     func malformedHeadersAre401(engine: TestEngine) async throws {
         try await TestHarness.run(engine) { h in
             let token = idp.token()
-            for header in ["Bearer", "Bearer  \(token)", "Basic \(token)", "Bearer \(token) extra", "\(token)",
-                           "Bearer " + String(repeating: "a", count: 17 * 1024)] {
+            for header in ["Bearer", "Bearer ", "Bearer  \(token)", "Basic \(token)", "Bearer \(token) extra",
+                           "\(token)", "Bearerx \(token)", "Bear \(token)", "Be@rer \(token)",
+                           "Bearer\t\(token)", "Bearer " + String(repeating: "a", count: 17 * 1024)] {
                 let r = try await h.call(.get, "/v2/chat-sessions", as: nil, headers: [.authorization: header])
                 #expect(r.status == 401)
                 #expect(r.detail == "Invalid authorization token")
             }
             // The scheme word is case-insensitive.
-            let ok = try await h.call(.get, "/v2/chat-sessions", as: nil, headers: [.authorization: "bEaReR \(token)"])
-            #expect(ok.status == 200)
+            for scheme in ["bEaReR", "BEARER", "bearer"] {
+                let ok = try await h.call(.get, "/v2/chat-sessions", as: nil, headers: [.authorization: "\(scheme) \(token)"])
+                #expect(ok.status == 200, "\(scheme)")
+            }
         }
     }
 

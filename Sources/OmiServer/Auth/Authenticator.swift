@@ -29,14 +29,7 @@ public struct Authenticator: Sendable {
     public func authenticate(authorization: String?, method: String = "", path: String = "") async -> Result<AuthenticatedUser, Failure> {
         guard let authorization else { return .failure(.missingHeader) }
         guard authorization.utf8.count <= Self.maxHeaderBytes else { return .failure(.invalid) }
-        // `<scheme> <token>` with exactly one space, read as bytes: splitting a kilobyte of token by Characters showed
-        // up as 4% of a saved message's CPU time.
-        let bytes = authorization.utf8
-        guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return .failure(.invalid) }
-        let rest = bytes[bytes.index(after: space)...]
-        guard String(authorization[..<space]).lowercased() == "bearer", !rest.isEmpty,
-              !rest.contains(UInt8(ascii: " ")) else { return .failure(.invalid) }
-        let token = String(Substring(rest))
+        guard let token = Self.bearerToken(authorization) else { return .failure(.invalid) }
 
         if let key = impersonationKey, let uid = Self.impersonatedUid(token: token, key: key) {
             logger.warning("impersonation", metadata: ["uid": "\(uid)", "method": "\(method)", "path": "\(path)"])
@@ -57,6 +50,22 @@ public struct Authenticator: Sendable {
         } catch {
             logger.info("token refused", metadata: ["reason": "\(error)"])
             return .failure(.invalid)
+        }
+    }
+
+    /// The token of `<scheme> <token>` with exactly one space and the scheme `bearer` in any case. Read from the
+    /// header's own bytes: splitting a kilobyte of token by Characters was 4% of a saved message's CPU time, and
+    /// looking for a second space through a substring's UTF-8 view, byte by checked byte, still 1%.
+    static func bearerToken(_ authorization: String) -> String? {
+        var header = authorization
+        return header.withUTF8 { bytes in
+            guard let space = bytes.firstIndex(of: UInt8(ascii: " ")) else { return nil }
+            let scheme = UnsafeBufferPointer(rebasing: bytes[..<space])
+            let token = UnsafeBufferPointer(rebasing: bytes[(space + 1)...])
+            // ASCII letters differ from their capitals only in bit 5, and no other byte maps onto a letter that way.
+            guard scheme.count == 6, zip(scheme, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }), !token.isEmpty,
+                  !token.contains(UInt8(ascii: " ")) else { return nil }
+            return String(decoding: token, as: UTF8.self)
         }
     }
 
