@@ -68,24 +68,9 @@ struct ScreenActivitySyncDecodingTests {
         return space(&r) + object(members, &r) + space(&r)
     }
 
-    /// What `JSONDecoder` alone makes of `bytes`.
-    static func decoded(_ json: String) -> Result<Request, DecodingOutcomeError> { decoded(Array(json.utf8)) }
-
-    static func decoded(_ bytes: [UInt8]) -> Result<Request, DecodingOutcomeError> {
-        do { return .success(try JSONDecoder().decode(Request.self, from: Data(bytes))) } catch {
-            return .failure(DecodingOutcomeError(text: "\(error)"))
-        }
-    }
-
-    /// What the handler gets, as the transport serves the route: the body read first when the reader takes it, and
-    /// the generated code's `JSONDecoder` then given the placeholder; otherwise the body as it is.
-    static func served(_ json: String) -> Result<Request, DecodingOutcomeError> { served(Array(json.utf8)) }
-
-    static func served(_ bytes: [UInt8]) -> Result<Request, DecodingOutcomeError> {
-        let reader = RequestBodyBytes.readers["POST /v1/screen-activity/sync"]!
-        guard let value = bytes.withUnsafeBytes(reader) else { return decoded(bytes) }
-        return RequestBodyBytes.$value.withValue(value) { decoded(RequestBodyBytes.placeholder) }
-    }
+    static let path = ServedBody<Request>(operation: "POST /v1/screen-activity/sync")
+    static func decoded(_ json: String) -> Result<Request, DecodingOutcomeError> { path.decoded(json) }
+    static func served(_ json: String) -> Result<Request, DecodingOutcomeError> { path.served(json) }
 
     @Test func readsWhatTheDecoderReadsOnSeededBodies() throws {
         var r = SeededRandom(seed: 2026)
@@ -109,22 +94,12 @@ struct ScreenActivitySyncDecodingTests {
     /// deleted, inserted or replaced, as bytes, so invalid UTF-8 is among them.
     @Test func malformedBodiesAreRefusedAsTheDecoderRefusesThem() throws {
         var r = SeededRandom(seed: 27)
-        let alphabet = Array("{}[]\",:-.0123456789eEtrufalsn \\/\u{7f}".utf8)
-            + [0x00, 0x1F, 0x80, 0xC3, 0xE2, 0xF0, 0xFF]
         var refused = 0
         for round in 0..<10000 {
-            var bytes = Array(Self.body(&r).utf8)
-            for _ in 0..<Int.random(in: 1...3, using: &r) where !bytes.isEmpty {
-                let at = Int.random(in: 0..<bytes.count, using: &r)
-                switch Int.random(in: 0..<3, using: &r) {
-                case 0: bytes.remove(at: at)
-                case 1: bytes.insert(alphabet.randomElement(using: &r)!, at: at)
-                default: bytes[at] = alphabet.randomElement(using: &r)!
-                }
-            }
-            let reference = Self.decoded(bytes)
+            let bytes = ServedBody<Request>.mutated(Self.body(&r), &r)
+            let reference = Self.path.decoded(bytes)
             if case .failure = reference { refused += 1 }
-            #expect(Self.served(bytes) == reference,
+            #expect(Self.path.served(bytes) == reference,
                     "round \(round): \(String(decoding: bytes, as: UTF8.self).debugDescription)")
         }
         // Most mutations break the body; the rest must read the same.
@@ -203,9 +178,4 @@ struct ScreenActivitySyncDecodingTests {
         }
         #expect(top.rows.first?.timestamp == "from the body")
     }
-}
-
-/// A decoding error by its description, so two outcomes compare.
-struct DecodingOutcomeError: Error, Equatable {
-    let text: String
 }
