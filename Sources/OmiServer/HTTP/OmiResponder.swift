@@ -159,9 +159,10 @@ struct OmiResponder<Router: HTTPResponder>: HTTPResponder where Router.Context =
         return String(path.dropFirst(prefix.count))
     }
 
+    /// Looks for the `?` among bytes rather than Characters, which cost grapheme breaking on every request.
     static func split(_ raw: String) -> (String, String?) {
-        guard let q = raw.firstIndex(of: "?") else { return (raw, nil) }
-        return (String(raw[..<q]), String(raw[raw.index(after: q)...]))
+        guard let q = raw.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (raw, nil) }
+        return (String(raw[..<q]), String(raw[raw.utf8.index(after: q)...]))
     }
 
     /// `X-Desktop-Request-ID` is echoed when it is a UUID; otherwise a new one is made.

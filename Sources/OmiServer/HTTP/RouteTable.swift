@@ -59,7 +59,8 @@ final class RouteTable: Sendable {
     /// catch-all loses to any route that names every segment. Trying the literal child first, then the parameter,
     /// then the catch-all makes the first complete match the best one.
     func match(_ path: String) -> Route? {
-        let parts = path.split(separator: "/")
+        // Split as bytes (`/` is never part of a longer UTF-8 sequence): by Characters it was 0.5% of a request.
+        let parts = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
         return nodes.withLock { nodes in Self.find(in: nodes, from: 0, parts: parts[...]) }
     }
 
