@@ -1,5 +1,6 @@
 import Foundation
 import OmiContract
+import Testing
 
 /// How a body with a reader (`RequestBodyBytes`) reaches its handler, beside what `JSONDecoder` alone makes of it:
 /// the two must agree, value or error, for every body.
@@ -24,6 +25,22 @@ struct ServedBody<T: Decodable & Equatable> {
         let reader = RequestBodyBytes.readers[operation]!
         guard let value = bytes.withUnsafeBytes(reader) else { return decoded(bytes) }
         return RequestBodyBytes.$value.withValue(value) { decoded(RequestBodyBytes.placeholder) }
+    }
+
+    /// Serves `rounds` seeded bodies from `body`, each with a few bytes changed (`mutated`), expecting for each the
+    /// answer `JSONDecoder` gives; returns how many the decoder refused.
+    func expectMutatedBodiesServedAsDecoded(seed: UInt64, rounds: Int = 10000,
+                                            body: (inout SeededRandom) -> String) -> Int {
+        var r = SeededRandom(seed: seed)
+        var refused = 0
+        for round in 0..<rounds {
+            let bytes = Self.mutated(body(&r), &r)
+            let reference = decoded(bytes)
+            if case .failure = reference { refused += 1 }
+            #expect(served(bytes) == reference,
+                    "round \(round): \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+        }
+        return refused
     }
 
     /// `body` with one to three bytes deleted, inserted or replaced, as bytes, so invalid UTF-8 is among them.
