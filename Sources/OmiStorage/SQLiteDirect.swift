@@ -20,14 +20,16 @@ final class SQLiteStore: Sendable {
     let writerLock = AsyncLock()
     let groupCommit = GroupCommit()
     let logger: Logger
-    /// Whether statements are logged (at debug): read once, since the log level sits behind the handler's existential
-    /// and each statement asked for it.
+    /// Statements are logged at this level.
+    static let queryLogLevel = Logger.Level.debug
+    /// Whether statements are logged: read once, since the log level sits behind the handler's existential and each
+    /// statement asked for it.
     let logsQueries: Bool
     private let closed = Atomic(false)
 
     init(path: String, readers count: Int, logger: Logger) throws {
         self.logger = logger
-        logsQueries = logger.logLevel <= .debug
+        logsQueries = logger.logLevel <= Self.queryLogLevel
         writer = try SQLiteDirectConnection(path: path)
         checkpointer = try WALCheckpointer(path: path)
         writer.checkpointAfterCommits(checkpointer)
@@ -419,7 +421,7 @@ struct SQLiteDirectDatabase: SQLDatabase {
     var logger: Logger { store.logger }
     var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
     var dialect: any SQLDialect { SQLiteDialect() }
-    var queryLogLevel: Logger.Level? { .debug }
+    var queryLogLevel: Logger.Level? { SQLiteStore.queryLogLevel }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
         do {
@@ -453,8 +455,8 @@ struct SQLiteDirectDatabase: SQLDatabase {
     }
 
     private func converted(_ sql: String, _ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
-        if store.logsQueries, let level = queryLogLevel {
-            logger.log(level: level, "Executing query", metadata: ["sql": .string(sql)])
+        if store.logsQueries {
+            logger.log(level: SQLiteStore.queryLogLevel, "Executing query", metadata: ["sql": .string(sql)])
         }
         return try binds.map(Self.sqliteData)
     }

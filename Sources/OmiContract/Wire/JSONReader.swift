@@ -13,6 +13,14 @@ struct JSONReader: ~Copyable {
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
+    /// The value `read` makes of the whole of `bytes`; nil when it throws, returns nil, or leaves more than
+    /// whitespace after the value.
+    static func whole<T>(_ bytes: UnsafeRawBufferPointer, _ read: (inout JSONReader) throws -> T?) -> T? {
+        var reader = JSONReader(bytes.assumingMemoryBound(to: UInt8.self))
+        guard let value = try? read(&reader), reader.atEnd() else { return nil }
+        return value
+    }
+
     private var current: UInt8? { at < bytes.count ? bytes[at] : nil }
 
     private mutating func skipSpace() {

@@ -67,8 +67,7 @@ extension Wire {
         }
 
         public static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
-            do {
-                var reader = JSONReader(bytes.assumingMemoryBound(to: UInt8.self))
+            JSONReader.whole(bytes) { reader in
                 var text: String?
                 var sender: SenderPayload?
                 var request = Self(text: "", sender: .human)
@@ -97,12 +96,10 @@ extension Wire {
                     default: try reader.skip()
                     }
                 }
-                guard let text, let sender, reader.atEnd() else { return nil }
+                guard let text, let sender else { return nil }
                 request.text = text
                 request.sender = sender
                 return request
-            } catch {
-                return nil
             }
         }
     }

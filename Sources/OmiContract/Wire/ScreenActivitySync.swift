@@ -36,8 +36,7 @@ extension Wire {
         }
 
         public static func read(_ bytes: UnsafeRawBufferPointer) -> Self? {
-            do {
-                var reader = JSONReader(bytes.assumingMemoryBound(to: UInt8.self))
+            JSONReader.whole(bytes) { reader in
                 var rows: [ScreenActivityUploadRow]?
                 var request = Self(rows: [])
                 var seen = Fields()
@@ -54,11 +53,9 @@ extension Wire {
                     default: try reader.skip()
                     }
                 }
-                guard let rows, reader.atEnd() else { return nil }
+                guard let rows else { return nil }
                 request.rows = rows
                 return request
-            } catch {
-                return nil
             }
         }
     }
