@@ -2,7 +2,9 @@
 # Fuzzes the server against its own OpenAPI document with schemathesis (issue 12): every operation, a valid token,
 # generated and mutated inputs. Fails on any 5xx, any status the document does not list, and any response body,
 # content type or header that violates it. Installs schemathesis from PyPI when missing.
-# Usage: scripts/fuzz.sh [BINARY] [MAX_EXAMPLES]
+# Usage: scripts/fuzz.sh [BINARY] [MAX_EXAMPLES] [POSTGRES_URL]
+# With POSTGRES_URL (a server URL whose user may create databases) the server runs on a fresh PostgreSQL database
+# instead of SQLite: that engine refuses text SQLite takes (a NUL, for one), so hostile input is checked on both.
 #
 # Routes that answer a documented 501 or 503 because this run configures no upstream (live transcription, the
 # transcription and speech providers, the agent VM provisioner, the language model, the Gemini key) are fuzzed in a
@@ -12,12 +14,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-$(swift build --show-bin-path)/omi-backend}"
 EXAMPLES="${2:-20}"
+PG_URL="${3:-}"
 PORT=18581
 WORK="$(mktemp -d /tmp/omi-fuzz.XXXXXX)"
-trap 'kill "${PID:-0}" 2>/dev/null || true; wait "${PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+DB="omi_fuzz_$$"
+export PGOPTIONS="-c client_min_messages=warning"
+PG_BASE="${PG_URL%%\?*}"
+PG_QUERY="${PG_URL#"$PG_BASE"}"
+admin_sql() { psql "${PG_BASE%/*}/postgres$PG_QUERY" -v ON_ERROR_STOP=1 -qtA -c "$1"; }
+stop() {
+  kill "${PID:-0}" 2>/dev/null || true; wait "${PID:-0}" 2>/dev/null || true
+  if [ -n "$PG_URL" ]; then admin_sql "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; fi
+  rm -rf "$WORK"
+}
+trap stop EXIT
 command -v st >/dev/null || pip install -q schemathesis
 
-AUTH_DEV_MODE=true PORT=$PORT DATA_DIR="$WORK/data" LOG_LEVEL=error RATE_LIMIT_ENABLED=false \
+DATABASE=()
+if [ -n "$PG_URL" ]; then
+  admin_sql "CREATE DATABASE $DB"
+  DATABASE=(DATABASE_URL="${PG_BASE%/*}/$DB$PG_QUERY")
+  echo "== on PostgreSQL (database $DB)"
+fi
+env AUTH_DEV_MODE=true PORT=$PORT DATA_DIR="$WORK/data" LOG_LEVEL=error RATE_LIMIT_ENABLED=false "${DATABASE[@]}" \
   "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -2,7 +2,7 @@
 # Runs the whole test suite against SQLite and PostgreSQL from a clean checkout.
 # Installs PostgreSQL when it is missing, starts a private throw-away cluster on loopback (as the `postgres` user when
 # run as root), builds from scratch if needed, runs `swift test`, then the scripted checks against the built server:
-# the smoke suite and parity (smoke.sh), schemathesis (fuzz.sh), two instances on one database (multi-instance.sh),
+# the smoke suite and parity (smoke.sh), schemathesis on both engines (fuzz.sh), two instances on one database (multi-instance.sh),
 # SIGTERM (graceful-shutdown.sh), kill -9 (crash-safety.py) and the list and quota queries' plans
 # (scale-check.py --plans-only); and stops the cluster again.
 set -euo pipefail
@@ -56,8 +56,9 @@ fi
 [ "$status" -eq 0 ] || exit "$status"
 echo "== smoke suite against the built server, on SQLite and PostgreSQL, then parity between them"
 bash scripts/smoke.sh "$TEST_POSTGRES_URL"
-echo "== hostile input: schemathesis over every operation of the OpenAPI document"
+echo "== hostile input: schemathesis over every operation of the OpenAPI document, on SQLite and on PostgreSQL"
 bash scripts/fuzz.sh
+bash scripts/fuzz.sh "$(swift build --show-bin-path)/omi-backend" 20 "$TEST_POSTGRES_URL"
 echo "== two instances on one PostgreSQL"
 bash scripts/multi-instance.sh "$TEST_POSTGRES_URL"
 echo "== graceful shutdown"

@@ -56,7 +56,7 @@ public final class Database: Sendable {
             backend = .pooled(Pooled(pool: EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: perLoop, requestTimeout: connectionWait,
                 on: MultiThreadedEventLoopGroup.singleton)) {
-                $0.sql()
+                PostgresTextDatabase(base: $0.sql())
             })
         }
     }

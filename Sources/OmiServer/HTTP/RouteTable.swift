@@ -101,7 +101,8 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
         let bodyReader = RequestBodyBytes.readers["\(method.rawValue) \(path)"]
         router.on(RouterPath(path), method: method) { (request: Request, context: Context) async throws -> Response in
             var request = request
-            let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+            var buffer = try await request.collectBody(upTo: context.maxUploadSize)
+            NULEscapes.replace(in: &buffer, contentType: request.headers[.contentType])
             // No bytes means no body, so an optional JSON body (DELETE with none) is absent rather than malformed.
             var body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
             // A body its route's reader takes is read here, and the generated code decodes the value from a
