@@ -25,6 +25,17 @@ func loadSettings() -> Settings {
     }
 }
 
+/// Runs `body`; when the database cannot be opened, says why and exits 69 (EX_UNAVAILABLE) rather than throwing
+/// PostgresNIO's generic description at the operator.
+func exitingIfUnavailable<T>(_ body: () async throws -> T) async throws -> T {
+    do {
+        return try await body()
+    } catch let error as DatabaseUnavailable {
+        FileHandle.standardError.write(Data("omi-backend: \(error)\n".utf8))
+        throw ExitCode(69)
+    }
+}
+
 func makeLogger(_ settings: Settings) -> Logger {
     var logger = Logger(label: "omi-backend", factory: ServerLogHandler.standardError)
     logger.logLevel = settings.logLevel
@@ -37,7 +48,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let settings = loadSettings()
         let logger = makeLogger(settings)
-        let app = try await buildApplication(settings: settings, logger: logger)
+        let app = try await exitingIfUnavailable { try await buildApplication(settings: settings, logger: logger) }
         let storage = switch settings.databaseLocation {
         case .sqlite(let path): "SQLite at \(path)"
         case .postgres: "PostgreSQL"
@@ -66,12 +77,10 @@ struct Migrate: AsyncParsableCommand {
         var settings = loadSettings()
         settings.logLevel = max(settings.logLevel, .info)
         let logger = makeLogger(settings)
-        if case .sqlite = settings.databaseLocation {
-            try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
+        let (database, applied) = try await exitingIfUnavailable {
+            try await Database.openMigrated(settings.databaseLocation, logger: logger)
         }
-        let database = try Database(settings.databaseLocation, logger: logger)
         do {
-            let applied = try await database.migrate()
             print(applied.isEmpty ? "schema is up to date (version \(try await database.schemaVersion() ?? 0))"
                                   : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
             await database.shutdown()

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import OmiStorage
 import SQLKit
 import Testing
@@ -91,5 +92,35 @@ struct DatabaseConnectionTests {
             #expect(try r.decodeNil(column: "z") && !r.decodeNil(column: "t"))
             #expect(throws: (any Error).self) { try r.decode(column: "missing", as: String.self) }
         }
+    }
+
+    /// A database that cannot be opened stops start-up with the reason an operator needs, and never the URL's
+    /// password; PostgresNIO's own description of the error says nothing.
+    @Test(arguments: TestEngine.available)
+    func aDatabaseThatCannotOpenIsExplained(engine: TestEngine) async throws {
+        let location: DatabaseLocation
+        let expected: String
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("omi-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        switch engine {
+        case .sqlite:
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = directory.appendingPathComponent("omi.sqlite").path
+            try Data("not a database, only some text that is long enough".utf8).write(to: URL(fileURLWithPath: path))
+            location = .sqlite(path: path)
+            expected = "file is not a database"
+        case .postgres:
+            let admin = try #require(ProcessInfo.processInfo.environment["TEST_POSTGRES_URL"])
+            var components = try #require(URLComponents(string: TestURLs.replacingDatabase(in: admin, with: "omi_absent")))
+            components.password = "pass-word-9431"
+            location = .postgres(url: try #require(components.string))
+            expected = #"database "omi_absent" does not exist (SQLSTATE 3D000)"#
+        }
+        let error = await #expect(throws: DatabaseUnavailable.self) {
+            _ = try await Database.openMigrated(location, logger: Logger(label: "test"))
+        }
+        let description = try #require(error).description
+        #expect(description.hasPrefix("cannot open the database: ") && description.contains(expected), "\(description)")
+        #expect(!description.contains("pass-word-9431"))
     }
 }

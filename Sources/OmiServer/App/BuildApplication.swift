@@ -154,12 +154,8 @@ public func buildApplication(
 
 /// Opens the configured database, applies migrations, and builds the application with its long-lived services.
 public func buildApplication(settings: Settings, logger: Logger) async throws -> some ApplicationProtocol {
-    let location = settings.databaseLocation
-    if case .sqlite = location {
-        try FileManager.default.createDirectory(atPath: settings.dataDirectory, withIntermediateDirectories: true)
-    }
-    let database = try Database(location, logger: logger, maxConnections: settings.databaseMaxConnections)
-    let applied = try await database.migrate()
+    let (database, applied) = try await Database.openMigrated(settings.databaseLocation, logger: logger,
+                                                               maxConnections: settings.databaseMaxConnections)
     if !applied.isEmpty { logger.info("database migrated", metadata: ["versions": "\(applied)"]) }
     let keyStore = SigningKeyStore(url: settings.authKeysURL, logger: logger)
     var services: [any Service] = [DatabaseService(database: database)]
