@@ -36,14 +36,17 @@ if [ -n "$PG_URL" ]; then
   DATABASE=(DATABASE_URL="${PG_BASE%/*}/$DB$PG_QUERY")
   echo "== on PostgreSQL (database $DB)"
 fi
+# The release administration routes are fuzzed past their secret too; the value is this run's own.
+RELEASE_SECRET="fuzz-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 env AUTH_DEV_MODE=true PORT=$PORT DATA_DIR="$WORK/data" LOG_LEVEL=error RATE_LIMIT_ENABLED=false "${DATABASE[@]}" \
+  RELEASE_SECRET="$RELEASE_SECRET" \
   "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break; sleep 0.2; done
 
 UNCONFIGURED='^/(v4/listen|v2/voice-message/transcribe(-stream)?|v1/tts/synthesize|v2/agent/provision|v1/agent/vm-ensure|v1/knowledge-graph/rebuild|v2/chat/completions|v1/proxy/gemini(-stream)?/.*)$'
 common=(--max-examples "$EXAMPLES" --phases examples,coverage,fuzzing --request-timeout 30 --seed 1
-        -H "Authorization: Bearer dev:fuzz-user" --exclude-path '/v1/users/delete-account' --no-color)
+        -H "Authorization: Bearer dev:fuzz-user" -H "X-Release-Secret: $RELEASE_SECRET" --exclude-path '/v1/users/delete-account' --no-color)
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 
 status=0

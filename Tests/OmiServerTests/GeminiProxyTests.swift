@@ -13,6 +13,28 @@ struct GeminiProxyTests {
         HTTPField.Name("X-BYOK-OpenAI")!: "sk-client", .cookie: "session=abc", HTTPField.Name("X-Other")!: "1",
     ]
 
+    /// The document names each route's allowed models, so a client or a fuzzer sends those; they must be exactly
+    /// the models and aliases the proxy lets through.
+    @Test func theDocumentListsExactlyTheAllowedModels() throws {
+        let document = OpenAPIDocument.yaml
+        var checked = 0
+        for line in document.split(separator: "\n") where line.contains("{name: model, in: path") {
+            let enumStart = try #require(line.range(of: "enum: ["))
+            let list = line[enumStart.upperBound...].prefix { $0 != "]" }
+            let models = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            let embedding = line.contains("embedding")
+            let allowed = embedding ? GeminiTarget.embeddingModels
+                                    : GeminiTarget.generationModels.union(GeminiTarget.aliases.keys)
+            #expect(models == allowed, "\(line)")
+            let action = embedding ? "embedContent" : "generateContent"
+            for model in models {
+                #expect(throws: Never.self) { try GeminiTarget.parse("models/\(model):\(action)", streamRoute: false) }
+            }
+            checked += 1
+        }
+        #expect(checked == 5)
+    }
+
     @Test(arguments: TestEngine.available)
     func generateContentReachesTheUpstreamWithOnlyTheServerKeyAndIsRelayedByteForByte(engine: TestEngine) async throws {
         try await G.run(engine) { h, tenant in
