@@ -43,6 +43,8 @@ env AUTH_DEV_MODE=true PORT=$PORT DATA_DIR="$WORK/data" LOG_LEVEL=error RATE_LIM
   "$BIN" serve >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 150); do curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break; sleep 0.2; done
+# Real ids for the routes that read, change or delete one record (scripts/fuzz-seed.py says why).
+python3 scripts/fuzz-seed.py "http://127.0.0.1:$PORT" dev:fuzz-user "$WORK/schemathesis.toml"
 
 UNCONFIGURED='^/(v4/listen|v2/voice-message/transcribe(-stream)?|v1/tts/synthesize|v2/agent/provision|v1/agent/vm-ensure|v1/knowledge-graph/rebuild|v2/chat/completions|v1/proxy/gemini(-stream)?/.*)$'
 common=(--max-examples "$EXAMPLES" --phases examples,coverage,fuzzing --request-timeout 30 --seed 1
@@ -51,10 +53,10 @@ checks=not_a_server_error,status_code_conformance,content_type_conformance,respo
 
 status=0
 echo "== schemathesis: every operation but the unconfigured providers"
-st run "http://127.0.0.1:$PORT/openapi.yaml" "${common[@]}" --checks "$checks" --exclude-path-regex "$UNCONFIGURED" \
+st --config-file "$WORK/schemathesis.toml" run "http://127.0.0.1:$PORT/openapi.yaml" "${common[@]}" --checks "$checks" --exclude-path-regex "$UNCONFIGURED" \
   || status=1
 echo "== schemathesis: the unconfigured providers (their documented 501/503 expected)"
-st run "http://127.0.0.1:$PORT/openapi.yaml" "${common[@]}" --checks "${checks#not_a_server_error,}" \
+st --config-file "$WORK/schemathesis.toml" run "http://127.0.0.1:$PORT/openapi.yaml" "${common[@]}" --checks "${checks#not_a_server_error,}" \
   --include-path-regex "$UNCONFIGURED" || status=1
 if grep -q "handler failed" "$WORK/server.log"; then
   echo "== the server logged handler failures:"; grep "handler failed" "$WORK/server.log" | sort | uniq -c; status=1

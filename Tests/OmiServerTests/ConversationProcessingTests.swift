@@ -133,6 +133,9 @@ struct ConversationFromSegmentsTests {
                 (S.body([ok, S.seg("Same.", 1, 1)]), "Segment 1: end time must be after start time"),
                 (S.body([ok, ok, S.seg("Backwards.", 5, 4)]), "Segment 2: end time must be after start time"),
                 (S.body([S.seg("Early.", -1, 2)]), "Segment 0: start time cannot be negative"),
+                // Once a trap that stopped the whole server: the end became microseconds past Int64.
+                (S.body([ok, S.seg("Far.", 1, 2.5e307)]), "Segment 1: end time cannot exceed 1000000000 seconds"),
+                (S.body([S.seg("Just past.", 0, 1_000_000_000.5)]), "Segment 0: end time cannot exceed 1000000000 seconds"),
                 (S.body([ok, ok, S.seg("   ", 2, 3)]), "Segment 2: text cannot be empty"),
                 (S.body([ok], #","started_at":"2030-03-05T10:00:00Z","finished_at":"2030-03-05T09:59:00Z""#),
                  "finished_at must be after started_at"),
@@ -161,6 +164,9 @@ struct ConversationFromSegmentsTests {
             let segs = try await S.get(h, id)["transcript_segments"].array
             #expect(segs.count == 500 && segs.last?["id"].string == S.uuid5("omi/conversations/\(id)/transcript-segments/499"))
             #expect(try await h.count("conversations") == 1)
+            // So is an end of a billion seconds, added to started_at.
+            let long = try await S.create(h, S.body([S.seg("Long.", 0, 1_000_000_000)], #","started_at":"2030-01-01T00:00:00Z""#))
+            #expect(try await S.get(h, long)["finished_at"].string == "2061-09-09T01:46:40.000000Z")
         }
     }
 

@@ -89,6 +89,8 @@ extension OmiAPI {
         return .ok(.init(body: .json(.init(id: stored.id, status: stored.status, discarded: stored.discarded))))
     }
 
+    static let maximumSegmentSeconds: Double = 1_000_000_000
+
     /// Checks a from-segments body with the Python backend's string details and builds the unprocessed record.
     static func conversation(fromSegments body: Components.Schemas.FromSegmentsRequest, uid: String,
                              now: Int64) throws -> ConversationRecord {
@@ -105,6 +107,11 @@ extension OmiAPI {
         for (i, segment) in segments.enumerated() {
             if segment.end <= segment.start { throw refuse("Segment \(i): end time must be after start time") }
             if segment.start < 0 { throw refuse("Segment \(i): start time cannot be negative") }
+            // The contract sets no upper bound; the last end becomes microseconds added to started_at, so a value
+            // past about 9.2e12 s stopped the process. A billion seconds is 31 years of recording.
+            if segment.end > Self.maximumSegmentSeconds {
+                throw refuse("Segment \(i): end time cannot exceed \(Int(Self.maximumSegmentSeconds)) seconds")
+            }
             if segment.text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 throw refuse("Segment \(i): text cannot be empty")
             }
