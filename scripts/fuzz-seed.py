@@ -2,9 +2,10 @@
 """Seeds a running server for scripts/fuzz.sh and writes a schemathesis config that binds the seeded ids.
 
 Without it schemathesis only ever sends ids it made up, so every route that reads, changes or deletes one record
-answered 404 and its handler's logic was never fuzzed. The config binds each id parameter to the seeded values half
-of the time (a schemathesis dictionary); the other half it still sends made-up ones. A route that deletes may
-remove a seeded record early, so each kind gets a few.
+answered 404 and its handler's logic was never fuzzed. The config binds each id parameter, and the ids and share
+tokens in bodies that share, merge or accept, to the seeded values half of the time (a schemathesis dictionary); the
+other half it still sends made-up ones. A route that deletes may remove a seeded record early, so each kind gets a
+few.
 
 Usage: scripts/fuzz-seed.py BASE_URL TOKEN OUT.toml
 """
@@ -48,6 +49,10 @@ def main():
     lines.append("[parameters]")
     for name in seeded:
         lines.append(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    # Bodies that name records by id: sharing, merging, accepting.
+    for key, name in [("message_ids[*]", "message_id"), ("task_ids[*]", "action_item_id"),
+                      ("conversation_ids[*]", "conversation_id"), ("token", "token")]:
+        lines.append(f'"body.{key}" = {{ dictionary = "{name}", probability = 0.5 }}')
     with open(out, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"== seeded {sum(len(v) for v in seeded.values())} records for {len(seeded)} id parameters")
