@@ -2,9 +2,9 @@
 # Runs the whole test suite against SQLite and PostgreSQL from a clean checkout.
 # Installs PostgreSQL when it is missing, starts a private throw-away cluster on loopback (as the `postgres` user when
 # run as root), builds from scratch if needed, runs `swift test`, then the scripted checks against the built server:
-# the smoke suite and parity (smoke.sh), schemathesis on both engines (fuzz.sh), two instances on one database (multi-instance.sh),
-# SIGTERM (graceful-shutdown.sh), kill -9 (crash-safety.py) and the list and quota queries' plans
-# (scale-check.py --plans-only); and stops the cluster again.
+# the smoke suite and parity (smoke.sh), schemathesis on both engines (fuzz.sh), two instances on one database
+# (multi-instance.sh), SIGTERM (graceful-shutdown.sh), kill -9 (crash-safety.py) and the list and quota queries'
+# plans (scale-check.py --plans-only); and stops the cluster again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
