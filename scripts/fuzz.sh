@@ -48,7 +48,8 @@ python3 scripts/fuzz-seed.py "http://127.0.0.1:$PORT" dev:fuzz-user "$WORK/schem
 
 UNCONFIGURED='^/(v4/listen|v2/voice-message/transcribe(-stream)?|v1/tts/synthesize|v2/agent/provision|v1/agent/vm-ensure|v1/knowledge-graph/rebuild|v2/chat/completions|v1/proxy/gemini(-stream)?/.*)$'
 common=(--max-examples "$EXAMPLES" --phases examples,coverage,fuzzing --request-timeout 30 --seed 1
-        -H "Authorization: Bearer dev:fuzz-user" -H "X-Release-Secret: $RELEASE_SECRET" --exclude-path '/v1/users/delete-account' --no-color)
+        -H "Authorization: Bearer dev:fuzz-user" -H "X-Release-Secret: $RELEASE_SECRET"
+        --exclude-path '/v1/users/delete-account' --no-color)
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance
 
 status=0
