@@ -131,8 +131,9 @@ protocol PoolBackend: Sendable {
     func shutdown() async
 }
 
-/// `EventLoopGroupConnectionPool` is thread-safe; it predates `Sendable` annotations.
-struct Pooled<Source: ConnectionPoolSource>: PoolBackend, @unchecked Sendable {
+/// `EventLoopGroupConnectionPool` is thread-safe; it predates `Sendable` annotations. A connection crosses from the
+/// pool's event loop to the caller's task, so it must be `Sendable` itself (PostgreSQL's is).
+struct Pooled<Source: ConnectionPoolSource>: PoolBackend, @unchecked Sendable where Source.Connection: Sendable {
     let pool: EventLoopGroupConnectionPool<Source>
     let makeSQL: @Sendable (Source.Connection) -> any SQLDatabase
 
