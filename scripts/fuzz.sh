@@ -18,13 +18,10 @@ PG_URL="${3:-}"
 PORT=18581
 WORK="$(mktemp -d /tmp/omi-fuzz.XXXXXX)"
 DB="omi_fuzz_$$"
-export PGOPTIONS="-c client_min_messages=warning"
-PG_BASE="${PG_URL%%\?*}"
-PG_QUERY="${PG_URL#"$PG_BASE"}"
-admin_sql() { psql "${PG_BASE%/*}/postgres$PG_QUERY" -v ON_ERROR_STOP=1 -qtA -c "$1"; }
+source scripts/scratch-database.sh
 stop() {
   kill "${PID:-0}" 2>/dev/null || true; wait "${PID:-0}" 2>/dev/null || true
-  if [ -n "$PG_URL" ]; then admin_sql "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; fi
+  if [ -n "$PG_URL" ]; then admin_sql "$PG_URL" "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
 trap stop EXIT
@@ -32,8 +29,8 @@ command -v st >/dev/null || pip install -q schemathesis
 
 DATABASE=()
 if [ -n "$PG_URL" ]; then
-  admin_sql "CREATE DATABASE $DB"
-  DATABASE=(DATABASE_URL="${PG_BASE%/*}/$DB$PG_QUERY")
+  admin_sql "$PG_URL" "CREATE DATABASE $DB"
+  DATABASE=(DATABASE_URL="$(database_url "$PG_URL" "$DB")")
   echo "== on PostgreSQL (database $DB)"
 fi
 # The release administration routes are fuzzed past their secret too; the value is this run's own.

@@ -10,22 +10,18 @@ PG_URL="${1:?usage: scripts/multi-instance.sh POSTGRES_URL [BINARY]}"
 BIN="${2:-$(swift build --show-bin-path)/omi-backend}"
 WORK="$(mktemp -d /tmp/omi-multi.XXXXXX)"
 DB="omi_multi_$$"
-PG_BASE="${PG_URL%%\?*}"
-PG_QUERY="${PG_URL#"$PG_BASE"}"
-PG_ROOT="${PG_BASE%/*}"
-export PGOPTIONS="-c client_min_messages=warning"
-sql() { psql "$1" -v ON_ERROR_STOP=1 -qtA -c "$2"; }
+source scripts/scratch-database.sh
 PIDS=()
 stop() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  sql "$PG_ROOT/postgres$PG_QUERY" "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
+  admin_sql "$PG_URL" "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap stop EXIT
-sql "$PG_ROOT/postgres$PG_QUERY" "DROP DATABASE IF EXISTS $DB"
-sql "$PG_ROOT/postgres$PG_QUERY" "CREATE DATABASE $DB"
-URL="$PG_ROOT/$DB$PG_QUERY"
+admin_sql "$PG_URL" "DROP DATABASE IF EXISTS $DB"
+admin_sql "$PG_URL" "CREATE DATABASE $DB"
+URL="$(database_url "$PG_URL" "$DB")"
 
 fail() { echo "FAIL $*"; exit 1; }
 pass() { echo "ok   $*"; }

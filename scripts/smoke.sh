@@ -9,23 +9,23 @@ cd "$(dirname "$0")/.."
 PG_URL="${1:?usage: scripts/smoke.sh POSTGRES_URL}"
 BIN="$(swift build --show-bin-path)/omi-backend"
 WORK="$(mktemp -d /tmp/omi-smoke.XXXXXX)"
+source scripts/scratch-database.sh
+# A database of its own on the given server, so the run starts empty and leaves the test databases alone.
+DB="omi_smoke_$$"
+MADE_DB=false
 PIDS=()
 stop() {
   for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if $MADE_DB; then admin_sql "$PG_URL" "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true; fi
   rm -rf "$WORK"
 }
 trap stop EXIT
 
-# A database of its own on the given server, so the run starts empty and leaves the test databases alone.
-DB="omi_smoke_$$"
-PG_BASE="${PG_URL%%\?*}"
-PG_QUERY="${PG_URL#"$PG_BASE"}"
-PG_ROOT="${PG_BASE%/*}"
-psql_url() { psql "$PG_ROOT/postgres$PG_QUERY" -v ON_ERROR_STOP=1 -q -c "$1"; }
 if command -v psql >/dev/null; then
-  psql_url "DROP DATABASE IF EXISTS $DB" && psql_url "CREATE DATABASE $DB"
-  SMOKE_PG_URL="$PG_ROOT/$DB$PG_QUERY"
+  admin_sql "$PG_URL" "DROP DATABASE IF EXISTS $DB" && admin_sql "$PG_URL" "CREATE DATABASE $DB"
+  MADE_DB=true
+  SMOKE_PG_URL="$(database_url "$PG_URL" "$DB")"
 else
   SMOKE_PG_URL="$PG_URL"
 fi
@@ -70,8 +70,4 @@ done
 echo "== parity: SQLite (A) against PostgreSQL (B)"
 "$BIN" parity --a http://127.0.0.1:18181 --token-a dev:smoke-user --b http://127.0.0.1:18182 --token-b dev:smoke-user \
   || status=1
-if command -v psql >/dev/null && [ "$SMOKE_PG_URL" != "$PG_URL" ]; then
-  stop; trap - EXIT
-  psql_url "DROP DATABASE IF EXISTS $DB" || true
-fi
 exit "$status"
