@@ -110,6 +110,31 @@ struct ConventionsTests {
         }
     }
 
+    /// JSON routes are handed no `Content-Type` (`RecordingTransport.nonJSONBodies`); a binary route still reads the
+    /// declared type and refuses JSON, whatever type the client named, rather than taking it as audio or files.
+    @Test(arguments: TestEngine.available)
+    func aBinaryRouteRefusesJSONAndStoresNothing(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            for type in ["application/json", "text/plain"] {
+                for (path, expected) in [("/v2/voice-message/transcribe", "application/octet-stream"),
+                                         ("/v2/files", "multipart/form-data")] {
+                    let r = try await h.call(.post, path, json: #"{"files":"x"}"#, headers: [.contentType: type])
+                    #expect(r.status == 422, "\(path) \(type): \(r.status) \(r.text)")
+                    let escaped = expected.replacingOccurrences(of: "/", with: "\\/")  // as JSONEncoder writes it
+                    #expect(r.text.contains("Unexpected content type, expected: \(escaped)"),
+                            "\(path) \(type): \(r.text)")
+                }
+            }
+            #expect(try await h.count("chat_files") == 0)
+            // The same JSON to a JSON route is taken, under either declared type.
+            for type in ["application/json", "text/plain"] {
+                let r = try await h.call(.post, "/v1/action-items", json: #"{"description":"\#(type)"}"#,
+                                         headers: [.contentType: type])
+                #expect(r.status == 200 && r.json["description"].string == type, "\(type): \(r.status) \(r.text)")
+            }
+        }
+    }
+
     @Test(arguments: TestEngine.available)
     func corsIsOffUnlessOriginsAreListed(engine: TestEngine) async throws {
         try await TestHarness.run(engine) { h async throws in

@@ -131,4 +131,27 @@ struct RouteTableTests {
             #expect(methods.contains("\(parts[0].lowercased()):"), "\(key): no such method")
         }
     }
+
+    /// The transport gives every other operation's handler no `Content-Type`, so an operation with a binary body
+    /// missing from the list would take a JSON body as its bytes instead of refusing it.
+    @Test func nonJSONBodiesAreTheDocumentsBinaryBodies() throws {
+        var binary: Set<String> = []
+        var json = 0
+        var path = "", method = "", inBody = false, inContent = false
+        for line in OpenAPIDocument.yaml.split(separator: "\n") {
+            let indent = line.prefix { $0 == " " }.count
+            let text = line.trimmingCharacters(in: .whitespaces)
+            switch indent {
+            case 2 where text.hasPrefix("/"): path = String(text.dropLast()); inBody = false
+            case 4: method = text.dropLast().uppercased(); inBody = false
+            case 6: inBody = text == "requestBody:"; inContent = false
+            case 8 where inBody: inContent = text == "content:"
+            case 10 where inBody && inContent && text.hasSuffix(":"):
+                if text == "application/json:" { json += 1 } else { binary.insert("\(method) \(path)") }
+            default: break
+            }
+        }
+        #expect(json > 50, "the scan found too few JSON bodies to be reading the document")
+        #expect(binary == RecordingTransport<AppRequestContext>.nonJSONBodies)
+    }
 }
