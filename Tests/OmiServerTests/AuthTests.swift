@@ -213,6 +213,17 @@ struct TokenCacheTests {
         }
     }
 
+    /// The key is the whole token's SHA-256, byte for byte, so any changed byte is another entry.
+    @Test func keysAreTheWholeTokensSHA256() {
+        for token in ["a.b.c", String(repeating: "eyJhbGciOiJSUzI1NiJ9", count: 50) + ".é.ü"] {
+            let key = VerifiedTokenCache.key(token)
+            let expected = Array(SHA256.hash(data: Data(token.utf8)))
+            withUnsafeBytes(of: key) { #expect(Array($0) == expected) }
+            #expect(key == VerifiedTokenCache.key(String(token.utf8)))
+            #expect(key != VerifiedTokenCache.key(token + "x") && key != VerifiedTokenCache.key(String(token.dropLast())))
+        }
+    }
+
     @Test func entriesExpire() {
         let clock = TestClock()
         let cache = VerifiedTokenCache(capacity: 2, now: { clock.now() })
