@@ -239,6 +239,39 @@ struct ConventionsTests {
         }
     }
 
+    /// Malformed JSON is 422 `json_invalid` at the character offset where Python's parser stops, with its message in
+    /// `ctx.error` (conventions.md §5.2), on routes whose body has its own reader and on those decoded by the generated
+    /// code alike; nothing is written.
+    @Test(arguments: TestEngine.available)
+    func malformedJSONNamesWherePythonStopsAndWritesNothing(engine: TestEngine) async throws {
+        try await TestHarness.run(engine) { h async throws in
+            for (path, body, offset, message) in [
+                ("/v2/desktop/messages", #"{"text":"héllo wörld", "sender":"human",}"#, 40,
+                 "Expecting property name enclosed in double quotes"),
+                ("/v1/action-items", #"{"description":"日本語" "due_at":null}"#, 21, "Expecting ',' delimiter"),
+                ("/v1/screen-activity/sync", #"{"rows":[{"id":1,}]}"#, 17, "Expecting property name enclosed in double quotes"),
+                ("/v3/memories", #"{"content":"a\qb"}"#, 13, "Invalid \\escape"),
+                ("/v1/action-items", #"{"description":"x"} trailing"#, 20, "Extra data"),
+            ] {
+                let r = try await h.call(.post, path, json: body)
+                let item = r.json["detail"][0]
+                #expect(r.status == 422 && item["type"].string == "json_invalid" && item["msg"].string == "JSON decode error",
+                        "\(path): \(r.status) \(r.text)")
+                #expect(item["loc"] == .array([.string("body"), .int(Int64(offset))]), "\(path): \(r.text)")
+                #expect(item["ctx"]["error"].string == message, "\(path): \(r.text)")
+            }
+            for table in ["chat_messages", "action_items", "screen_activity", "memories"] {
+                #expect(try await h.count(table) == 0, "\(table)")
+            }
+            // Authentication comes first (conventions.md §2.5), and an operation that reads no body ignores one.
+            let anonymous = try await h.call(.post, "/v1/action-items", as: nil, json: #"{"description":"x",}"#)
+            #expect(anonymous.status == 401, "\(anonymous.text)")
+            let id = try await h.addActionItemID("Ignores a body")
+            let done = try await h.call(.patch, "/v1/action-items/\(id)/completed?completed=true", json: "{,}")
+            #expect(done.status == 200 && done.json["completed"] == .bool(true), "\(done.text)")
+        }
+    }
+
     /// conventions.md §6.6: where every body field is optional, an empty body reads as `{}`. The document says so too
     /// (`required: false`), so a client generated from it may send none and a fuzzer expects it to be taken.
     @Test(arguments: TestEngine.available)
