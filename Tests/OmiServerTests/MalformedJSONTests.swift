@@ -73,6 +73,25 @@ struct MalformedJSONTests {
         }
     }
 
+    /// Strings are skimmed eight bytes at a time: a quote, backslash or control character is found at every place
+    /// within and across those words, after multi-byte characters too.
+    @Test func eachStopInsideAStringIsFoundWherePythonFindsIt() {
+        for filler in ["a", "é"] {
+            for before in 0..<20 {
+                let lead = String(repeating: filler, count: before)
+                let tail = String(repeating: "b", count: 19 - before)
+                for (inside, expected) in [("\t", ("Invalid control character at", before + 1)),
+                                           ("\\q", ("Invalid \\escape", before + 1)),
+                                           ("\\\"", nil), ("\\u00e9", nil), ("\"", ("Extra data", before + 2))]
+                    as [(String, (String, Int)?)] {
+                    let body = "\"" + lead + inside + tail + "\""
+                    let found = Array(body.utf8).withUnsafeBytes { MalformedJSON.failure(in: $0) }
+                    #expect(found?.message == expected?.0 && found?.offset == expected?.1, "\(body.debugDescription)")
+                }
+            }
+        }
+    }
+
     /// A million open brackets are scanned without recursion: the request thread's stack never sees the nesting.
     @Test func deepNestingIsScannedWithoutRecursion() {
         let body = [UInt8](repeating: UInt8(ascii: "["), count: 1_000_000)

@@ -117,21 +117,30 @@ enum MalformedJSON {
                 if c == UInt8(ascii: "{"), let (message, at) = key() { return .failed(message, at) }
                 return .opened
             default:
-                for literal in ["null", "true", "false", "NaN", "Infinity", "-Infinity"] where matches(literal) {
-                    i += literal.utf8.count
+                if let literal = Self.literal(startingWith: c, next: at(i + 1)), matches(literal) {
+                    i += literal.utf8CodeUnitCount
                     return .read
                 }
                 return number() ? .read : .failed("Expecting value", i)
             }
         }
 
-        func matches(_ literal: String) -> Bool {
-            var k = i
-            for byte in literal.utf8 {
-                guard at(k) == byte else { return false }
-                k += 1
+        /// The one literal a value starting with `c` (then `next`) can be.
+        static func literal(startingWith c: UInt8, next: UInt8?) -> StaticString? {
+            switch c {
+            case UInt8(ascii: "n"): "null"
+            case UInt8(ascii: "t"): "true"
+            case UInt8(ascii: "f"): "false"
+            case UInt8(ascii: "N"): "NaN"
+            case UInt8(ascii: "I"): "Infinity"
+            case UInt8(ascii: "-") where next == UInt8(ascii: "I"): "-Infinity"
+            default: nil
             }
-            return true
+        }
+
+        func matches(_ literal: StaticString) -> Bool {
+            guard i + literal.utf8CodeUnitCount <= n else { return false }
+            return (0..<literal.utf8CodeUnitCount).allSatisfy { bytes[i + $0] == literal.utf8Start[$0] }
         }
 
         /// A key, its colon and the whitespace before its value.
@@ -174,11 +183,34 @@ enum MalformedJSON {
             isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
         }
 
+        /// The end of the run of bytes from `k` that need no look inside a string: eight at a time, as most of a
+        /// body is string content (a screen sync is mostly window titles and recognised text), then one at a time up
+        /// to the next quote, backslash or control character.
+        static func plainRun(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            /// Whether any byte of `word` is below `limit` (at most 0x80).
+            func anyBelow(_ word: UInt64, _ limit: UInt64) -> Bool { (word &- ones &* limit) & ~word & highs != 0 }
+            var k = start
+            while k + 8 <= bytes.count {
+                let word = bytes.loadUnaligned(fromByteOffset: k, as: UInt64.self)
+                if anyBelow(word, 0x20) || anyBelow(word ^ (ones &* 0x22), 1) || anyBelow(word ^ (ones &* 0x5C), 1) { break }
+                k += 8
+            }
+            while k < bytes.count {
+                let c = bytes[k]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                k += 1
+            }
+            return k
+        }
+
         /// A string from its opening quote at `i`.
         mutating func string() -> (String, Int)? {
             let begin = i
             var k = i + 1
             while true {
+                k = Self.plainRun(in: bytes, from: k)
                 guard let c = at(k) else { return ("Unterminated string starting at", begin) }
                 if c == UInt8(ascii: "\"") {
                     i = k + 1

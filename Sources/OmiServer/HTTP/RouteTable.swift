@@ -112,21 +112,23 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
             NULEscapes.replace(in: &buffer, contentType: request.headers[.contentType])
             // No bytes means no body, so an optional JSON body (DELETE with none) is absent rather than malformed.
             var body = buffer.readableBytes == 0 ? nil : HTTPBody(buffer.readableBytesView)
-            // Python's parser decides what is malformed: Foundation's and the body readers take a trailing comma. A
-            // body it refuses is handed on as one that cannot decode, so it fails as any malformed body does: after
-            // authentication (conventions.md §2.5), and only in an operation that reads a body.
-            var malformed: MalformedJSON.Failure?
-            if takesJSONOnly, body != nil, request.headers[.contentType]?.utf8.starts(with: "application/json".utf8) == true {
-                malformed = buffer.withUnsafeReadableBytes { MalformedJSON.failure(in: $0) }
-                if malformed != nil { body = HTTPBody(MalformedJSON.undecodable) }
-            }
             // A body its route's reader takes is read here, and the generated code decodes the value from a
             // placeholder (`RequestBodyBytes`); a large upload is left to the generated code.
             var read: (any Sendable)?
-            if let bodyReader, body != nil, malformed == nil, buffer.readableBytes <= Self.readableBodyLimit,
+            if let bodyReader, body != nil, buffer.readableBytes <= Self.readableBodyLimit,
                let value = buffer.withUnsafeReadableBytes(bodyReader) {
                 read = value
                 body = HTTPBody(RequestBodyBytes.placeholder)
+            }
+            // Python's parser decides what is malformed: Foundation's takes a trailing comma that FastAPI refuses. A
+            // body it refuses is handed on as one that cannot decode, so it fails as any malformed body does: after
+            // authentication (conventions.md §2.5), and only in an operation that reads a body. A body a reader took
+            // is not scanned again: `JSONReader` refuses all RFC 8259 refuses, and Python takes all RFC 8259 takes.
+            var malformed: MalformedJSON.Failure?
+            if read == nil, takesJSONOnly, body != nil,
+               request.headers[.contentType]?.utf8.starts(with: "application/json".utf8) == true {
+                malformed = buffer.withUnsafeReadableBytes { MalformedJSON.failure(in: $0) }
+                if malformed != nil { body = HTTPBody(MalformedJSON.undecodable) }
             }
             let parameters = [String: Substring](
                 context.parameters.map { (String($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
