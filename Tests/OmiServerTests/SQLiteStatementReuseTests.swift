@@ -95,14 +95,17 @@ struct SQLiteStatementReuseTests {
         }
     }
 
-    /// Columns are found by name through a table keyed by length and first and last byte; names that share a key,
-    /// a repeated name and a missing one must still come out right, with every common type.
+    /// Columns are found by name through a table keyed by length and the first and last two bytes; names that share
+    /// a key, one-byte and empty names, a repeated name and a missing one must still come out right, with every
+    /// common type.
     @Test func everyColumnIsFoundByItsName() throws {
         try Self.withConnection { c in
-            // "axb", "ayb" and "azb" share length, first and last byte; "dup" appears twice (the first wins).
+            // "axb", "ayb" and "azb" share length, first and last byte; "abxyz" and "abqyz" share every byte of the
+            // key, so no multiplier parts them; "dup" appears twice (the first wins).
             let sql = """
                 SELECT 'x' AS axb, 'y' AS ayb, NULL AS azb, 42 AS n, 1 AS flag, 0.5 AS ratio, NULL AS none,
-                       'first' AS dup, 'second' AS dup, 9223372036854775807 AS big
+                       'first' AS dup, 'second' AS dup, 9223372036854775807 AS big, 'p' AS abxyz, 'q' AS abqyz,
+                       'e' AS ""
                 """
             var rows: [SQLiteDirectRow] = []
             try c.run(sql, binds: []) { rows.append($0) }
@@ -119,10 +122,14 @@ struct SQLiteStatementReuseTests {
             #expect(try row.decode(column: "none", as: Double?.self) == nil)
             #expect(try row.decode(column: "dup", as: String.self) == "first")
             #expect(try row.decode(column: "big", as: Int64.self) == .max)
+            #expect(try row.decode(column: "abxyz", as: String.self) == "p")
+            #expect(try row.decode(column: "abqyz", as: String.self) == "q")
+            #expect(try row.decode(column: "", as: String.self) == "e")
             // A type the fast path does not take still decodes through SQLiteKit.
             #expect(try row.decode(column: "n", as: Int32.self) == 42)
-            // "fxxg" falls on the slot "flag" holds alone, "aqb" on the shared one.
+            // Absent names, some with the key of a present one ("fxxg" of none, "abzyz" of the pair).
             #expect(row.contains(column: "ayb") && !row.contains(column: "aqb") && !row.contains(column: "fxxg"))
+            #expect(!row.contains(column: "abzyz") && !row.contains(column: "flagg"))
             #expect(!row.contains(column: "missing"))
             #expect(throws: (any Error).self) { try row.decode(column: "aqb", as: String.self) }
         }
