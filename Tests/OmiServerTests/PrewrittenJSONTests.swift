@@ -44,6 +44,36 @@ struct PrewrittenJSONTests {
         }
     }
 
+    @Test func aMessageListIsTheEncodersJSON() throws {
+        var random = SeededRandom(seed: 21)
+        for round in 0..<40 {
+            var messages: [Wire.ChatMessage] = []
+            for i in 0..<(round % 6) {
+                let block: Wire.JSONValue = .object(["type": .string("text"), "n": .int(Int64(i)), "x": .double(0.5),
+                                                     "t": .string(SeededRandom.text(&random))])
+                let ratings: [Int?] = [nil, 1, -1]
+                var message = Wire.ChatMessage(
+                    id: SeededRandom.text(&random), text: SeededRandom.text(&random), createdAt: SeededRandom.date(&random),
+                    sender: i % 2 == 0 ? "human" : "ai", appId: SeededRandom.maybeText(&random),
+                    sessionId: SeededRandom.maybeText(&random), rating: ratings[i % 3],
+                    metadata: SeededRandom.maybeText(&random), contentBlocks: round % 3 == 0 ? [] : [block],
+                    clientMessageId: SeededRandom.maybeText(&random), messageSource: SeededRandom.maybeText(&random),
+                    journalRevision: i % 2 == 0 ? nil : Int64(round))
+                message.reported = round % 4 == 3
+                message.fromExternalIntegration = i == 1
+                message.memoriesId = (0..<(i % 3)).map { _ in SeededRandom.text(&random) }
+                message.filesId = i == 2 ? ["f"] : []
+                messages.append(message)
+            }
+            let list = Wire.ChatMessageList(messages)
+            let written = Data(list.jsonBytes)
+            let encoded = try Self.encoder().encode(list)
+            #expect(try Self.value(written) == Self.value(encoded), "round \(round)")
+            // The desktop decodes the list back to the same messages.
+            #expect(try Self.decoder().decode([Wire.ChatMessage].self, from: written) == messages, "round \(round)")
+        }
+    }
+
     @Test func aSavedMessagesAnswerIsTheEncodersJSON() throws {
         var random = SeededRandom(seed: 7)
         for round in 0..<40 {

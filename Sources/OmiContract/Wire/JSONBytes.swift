@@ -61,6 +61,11 @@ public struct JSONBytes: Sendable {
     }
 
     public mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
+    public mutating func strings(_ values: [String]) {
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
     public mutating func int(_ value: Int64?) { if let value { int(value) } else { null() } }
     public mutating func date(_ value: Date?) { if let value { date(value) } else { null() } }
 

@@ -70,12 +70,14 @@ extension OmiAPI {
 
     func listDesktopMessages(_ input: Operations.ListDesktopMessages.Input) async throws -> Operations.ListDesktopMessages.Output {
         let q = input.query
-        return .ok(.init(body: .json(try await listMessages(appId: q.appId, sessionId: q.sessionId, limit: q.limit, offset: q.offset))))
+        return .ok(.init(body: .json(.init(try await listMessages(appId: q.appId, sessionId: q.sessionId, limit: q.limit,
+                                                             offset: q.offset)))))
     }
 
     func listMessagesLegacy(_ input: Operations.ListMessagesLegacy.Input) async throws -> Operations.ListMessagesLegacy.Output {
         let q = input.query
-        return .ok(.init(body: .json(try await listMessages(appId: q.appId, sessionId: q.sessionId, limit: q.limit, offset: q.offset))))
+        return .ok(.init(body: .json(.init(try await listMessages(appId: q.appId, sessionId: q.sessionId, limit: q.limit,
+                                                             offset: q.offset)))))
     }
 
     func reconcileDesktopMessages(
