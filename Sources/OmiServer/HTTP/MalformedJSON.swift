@@ -1,6 +1,7 @@
 /// Where, and why, Python's `json.loads` gives up on a body, for the 422 of malformed JSON: FastAPI answers
 /// `loc: ["body", <character offset>]` with the parser's message in `ctx.error` (conventions.md §5.2). Foundation's
-/// decoder reports no position, so the body is scanned again here, only once it has failed to decode.
+/// decoder reports no position, and takes a trailing comma that Python refuses, so a JSON body no reader has taken is
+/// scanned here before the generated code decodes it (`RecordingTransport`).
 ///
 /// The rules are those of CPython's C scanner as of Python 3.11 and 3.12: a value expected where none starts, a
 /// missing `:` or `,`, a key that is not a string (a trailing comma in an object included), an unterminated string, a
