@@ -12,46 +12,58 @@ public enum Timestamp {
 
     /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
     public static func format(micros: Int64) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(27)
-        appendFormatted(micros: micros, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
+        String(unsafeUninitializedCapacity: maxFormattedLength) { buffer in
+            writeFormatted(micros: micros, to: buffer.baseAddress!) - buffer.baseAddress!
+        }
     }
 
-    /// Writes `format(micros:)`'s text as bytes; list responses write hundreds of these per request.
-    public static func appendFormatted(micros: Int64, to bytes: inout [UInt8]) {
+    /// The most bytes `writeFormatted` writes: a sign, six digits of year (Int64 microseconds reach year 294,247)
+    /// and the 23 bytes from the first dash to `Z`.
+    public static let maxFormattedLength = 30
+
+    /// Writes `format(micros:)`'s text at `start`, which has room for `maxFormattedLength` bytes, and returns the end.
+    /// List responses write hundreds of these per request, so they go straight to memory.
+    public static func writeFormatted(micros: Int64, to start: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
         let (days, inDay) = floorDivMod(micros, 86_400_000_000)
         let (y, m, d) = civil(fromDays: days)
         let seconds = inDay / 1_000_000
-        if y < 0 { bytes.append(UInt8(ascii: "-")) }
-        appendDigits(y.magnitude, 4, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(UInt64(m), 2, to: &bytes)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(UInt64(d), 2, to: &bytes)
-        bytes.append(UInt8(ascii: "T"))
-        appendDigits(UInt64(seconds / 3600), 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(UInt64(seconds / 60 % 60), 2, to: &bytes)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(UInt64(seconds % 60), 2, to: &bytes)
-        bytes.append(UInt8(ascii: "."))
-        appendDigits(UInt64(inDay % 1_000_000), 6, to: &bytes)
-        bytes.append(UInt8(ascii: "Z"))
+        var p = start
+        if y < 0 { p.pointee = UInt8(ascii: "-"); p += 1 }
+        p = writeDigits(y.magnitude, 4, to: p)
+        p = writeTwo(UInt64(m), after: UInt8(ascii: "-"), to: p)
+        p = writeTwo(UInt64(d), after: UInt8(ascii: "-"), to: p)
+        p = writeTwo(UInt64(seconds / 3600), after: UInt8(ascii: "T"), to: p)
+        p = writeTwo(UInt64(seconds / 60 % 60), after: UInt8(ascii: ":"), to: p)
+        p = writeTwo(UInt64(seconds % 60), after: UInt8(ascii: ":"), to: p)
+        p.pointee = UInt8(ascii: ".")
+        p = writeDigits(UInt64(inDay % 1_000_000), 6, to: p + 1)
+        p.pointee = UInt8(ascii: "Z")
+        return p + 1
     }
 
-    /// Decimal digits of a non-negative value, zero-padded to at least `width`.
-    static func appendDigits(_ value: UInt64, _ width: Int, to bytes: inout [UInt8]) {
+    /// `separator` then a value below 100 as two digits.
+    private static func writeTwo(_ value: UInt64, after separator: UInt8, to p: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8> {
+        p[0] = separator
+        p[1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value / 10)
+        p[2] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value % 10)
+        return p + 3
+    }
+
+    /// Decimal digits of a non-negative value, zero-padded to at least `width` (at most 20), written at `p`, which has
+    /// room for them; returns the end.
+    public static func writeDigits(_ value: UInt64, _ width: Int, to p: UnsafeMutablePointer<UInt8>)
+        -> UnsafeMutablePointer<UInt8> {
         var count = 1
         var rest = value / 10
         while rest > 0 { count += 1; rest /= 10 }
-        if width > count { bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width - count)) }
-        bytes.append(contentsOf: repeatElement(0, count: count))
+        count = max(count, width)
         var v = value
-        for i in stride(from: bytes.count - 1, through: bytes.count - count, by: -1) {
-            bytes[i] = UInt8(ascii: "0") + UInt8(v % 10)
+        for i in stride(from: count - 1, through: 0, by: -1) {
+            p[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
             v /= 10
         }
+        return p + count
     }
 
     public static func format(_ date: Date) -> String { format(micros: micros(date)) }
@@ -156,9 +168,10 @@ public enum Timestamp {
         return (m <= 2 ? yoe + era * 400 + 1 : yoe + era * 400, m, d)
     }
 
+    /// Division rounded toward the past, for positive `b`; no step can overflow, down to `Int64.min`.
     static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
-        let q = a >= 0 ? a / b : -((-a + b - 1) / b)
-        return (q, a - q * b)
+        let (q, r) = a.quotientAndRemainder(dividingBy: b)
+        return r < 0 ? (q - 1, r + b) : (q, r)
     }
 }
 

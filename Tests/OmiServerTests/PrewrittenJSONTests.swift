@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import OmiContract
+import Synchronization
 import Testing
 
 /// A task page and a saved message's answer are written by `JSONBytes` when they are a response body
@@ -130,13 +131,14 @@ struct PrewrittenJSONTests {
         let item = Wire.ActionItem(id: "x", description: "d", createdAt: Date(timeIntervalSince1970: 0),
                                    updatedAt: Date(timeIntervalSince1970: 0))
         let page = Wire.ActionItemPage(actionItems: [item], items: [item], hasMore: false)
-        let sink = PrewrittenJSON.Sink()
+        let taken = Mutex<[[UInt8]]>([])
+        let sink = PrewrittenJSON.Sink { bytes in taken.withLock { $0.append(Array(bytes)) } }
         let (top, nested) = try PrewrittenJSON.$sink.withValue(sink) {
             (try Self.encoder().encode(page), try Self.encoder().encode([page]))
         }
         // The top-level page went to the sink and left a placeholder; the nested one was encoded in place.
         #expect(String(decoding: top, as: UTF8.self) == "null")
-        #expect(sink.bytes == page.jsonBytes)
+        #expect(taken.withLock { $0 } == [page.jsonBytes])
         #expect(try Self.value(nested) == .array([Self.value(Data(page.jsonBytes))]))
         // Without a sink (the client library, any other caller) the page is encoded normally.
         #expect(try Self.value(Self.encoder().encode(page)) == Self.value(Data(page.jsonBytes)))

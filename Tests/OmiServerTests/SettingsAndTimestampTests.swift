@@ -67,6 +67,28 @@ struct TimestampTests {
         #expect(Timestamp.parseMicros(input) == nil)
     }
 
+    /// Instants outside four-digit years are written whole (the day counts are Python's `datetime.date` arithmetic), and
+    /// no instant an `Int64` holds writes more than `maxFormattedLength` bytes, the room list responses reserve.
+    @Test(arguments: [
+        (Int64(253_402_300_800_000_000), "10000-01-01T00:00:00.000000Z"),
+        (-62_135_596_800_000_000, "0001-01-01T00:00:00.000000Z"),
+        (-62_135_596_800_000_001, "0000-12-31T23:59:59.999999Z"),
+        (-62_167_305_600_000_000, "-0001-12-31T00:00:00.000000Z"),
+    ])
+    func yearsBeyondFourDigits(micros: Int64, text: String) {
+        #expect(Timestamp.format(micros: micros) == text)
+    }
+
+    @Test func everyInstantFitsTheRoomReserved() {
+        for micros in [Int64.max, .min, .min + 1, -1, 0] {
+            let text = Timestamp.format(micros: micros)
+            #expect(text.utf8.count <= Timestamp.maxFormattedLength, "\(micros): \(text)")
+            #expect(text.hasSuffix("Z"))
+        }
+        #expect(Timestamp.format(micros: .max).utf8.count == Timestamp.maxFormattedLength - 1)
+        #expect(Timestamp.format(micros: .min).utf8.count == Timestamp.maxFormattedLength)
+    }
+
     @Test func millisecondsSurviveTheRoundTrip() {
         for ms in stride(from: Int64(1_737_845_467_000), to: 1_737_845_468_000, by: 7) {
             let date = Timestamp.date(micros: ms * 1000)

@@ -1,7 +1,7 @@
 extension Wire {
     /// A page of tasks (tasks.md §1.1). Its JSON is written by `JSONBytes` when it is a response body
     /// (`PrewrittenJSON`); `items` repeats `action_items` for older builds, so an equal array is written once and copied.
-    public struct ActionItemPage: Codable, Hashable, Sendable {
+    public struct ActionItemPage: Codable, Hashable, Sendable, Prewritable {
         public var actionItems: [ActionItem]
         public var items: [ActionItem]
         public var hasMore: Bool
@@ -17,34 +17,33 @@ extension Wire {
         }
 
         public func encode(to encoder: any Encoder) throws {
-            if try PrewrittenJSON.divert(encoder, write: { jsonBytes }) { return }
+            if try PrewrittenJSON.divert(encoder, self) { return }
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(actionItems, forKey: .actionItems)
             try c.encode(items, forKey: .items)
             try c.encode(hasMore, forKey: .hasMore)
         }
 
-        /// The page as JSON text, the same value `JSONEncoder` writes.
-        public var jsonBytes: [UInt8] {
-            let listed = Self.list(actionItems)
-            var json = JSONBytes(capacity: 2 * listed.count + 64)
+        /// A task of the desktop's is about 700 bytes of JSON; the page holds its list twice.
+        public var jsonCapacity: Int { 1600 * actionItems.count + 64 }
+
+        public func writeJSON(into json: inout JSONBytes) {
             json.beginObject()
             json.key("action_items")
-            json.raw(listed)
+            let start = json.count
+            Self.list(actionItems, into: &json)
+            let listed = start..<json.count
             json.key("items")
-            json.raw(items == actionItems ? listed : Self.list(items))
+            if items == actionItems { json.repeatValue(listed) } else { Self.list(items, into: &json) }
             json.key("has_more")
             json.bool(hasMore)
             json.endObject()
-            return json.bytes
         }
 
-        static func list(_ items: [ActionItem]) -> [UInt8] {
-            var json = JSONBytes(capacity: 1200 * items.count)
+        static func list(_ items: [ActionItem], into json: inout JSONBytes) {
             json.beginArray()
             for item in items { item.write(into: &json) }
             json.endArray()
-            return json.bytes
         }
     }
 }

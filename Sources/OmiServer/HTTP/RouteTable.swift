@@ -136,7 +136,8 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
             if takesJSONOnly, requestHead.headerFields[.contentType] == "application/json" {
                 requestHead.headerFields[.contentType] = nil
             }
-            let sink = PrewrittenJSON.Sink()
+            var prewritten: ByteBuffer?
+            let sink = PrewrittenJSON.Sink { prewritten = ByteBuffer(bytes: $0) }
             let (head, responseBody): (HTTPResponse, HTTPBody?)
             do {
                 (head, responseBody) = try await PrewrittenJSON.$sink.withValue(sink) {
@@ -154,11 +155,11 @@ struct RecordingTransport<Context: RequestContext>: ServerTransport {
                 }
                 throw error
             }
-            if let prewritten = sink.bytes {
+            if let prewritten {
                 // The generated code declared the placeholder's length; the bytes sent are the sink's.
                 var headers = head.headerFields
-                headers[.contentLength] = String(prewritten.count)
-                return Response(status: head.status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: prewritten)))
+                headers[.contentLength] = String(prewritten.readableBytes)
+                return Response(status: head.status, headers: headers, body: .init(byteBuffer: prewritten))
             }
             guard let responseBody else { return Response(status: head.status, headers: head.headerFields) }
             if case .known(let length) = responseBody.length {
