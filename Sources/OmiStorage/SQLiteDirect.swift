@@ -358,17 +358,23 @@ struct SQLiteDirectRow: SQLRow {
             multiplier = best!.multiplier
         }
 
+        /// Read from the name's contiguous UTF-8, which every native and literal string has: walking `String.UTF8View`
+        /// by index for four bytes was two thirds of the lookup (4% of a task list).
         private static func slot(of name: String, multiplier: UInt64) -> Int {
-            let utf8 = name.utf8
-            let count = utf8.count
-            var key = UInt64(truncatingIfNeeded: count)
-            if let first = utf8.first, let last = utf8.last { key |= UInt64(first) << 16 | UInt64(last) << 24 }
-            if count >= 2 {
-                key |= UInt64(utf8[utf8.index(after: utf8.startIndex)]) << 32
-                key |= UInt64(utf8[utf8.index(utf8.endIndex, offsetBy: -2)]) << 40
-            }
+            let key = name.utf8.withContiguousStorageIfAvailable(slotKey) ?? slotKey(Array(name.utf8))
             return Int(truncatingIfNeeded: (key &* multiplier) >> (64 - slotBits))
         }
+
+        private static func slotKey(_ utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            let count = utf8.count
+            var key = UInt64(truncatingIfNeeded: count)
+            guard count > 0 else { return key }
+            key |= UInt64(utf8[0]) << 16 | UInt64(utf8[count - 1]) << 24
+            if count >= 2 { key |= UInt64(utf8[1]) << 32 | UInt64(utf8[count - 2]) << 40 }
+            return key
+        }
+
+        private static func slotKey(_ utf8: [UInt8]) -> UInt64 { utf8.withUnsafeBufferPointer(slotKey) }
 
         func offset(of name: String) -> Int? {
             let candidate = slots[Self.slot(of: name, multiplier: multiplier)]
