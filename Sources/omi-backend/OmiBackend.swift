@@ -46,6 +46,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the server (applies pending migrations first).")
 
     func run() async throws {
+        AllocatorTuning.apply(environment: ProcessInfo.processInfo.environment)
         let settings = loadSettings()
         let logger = makeLogger(settings)
         let app = try await exitingIfUnavailable { try await buildApplication(settings: settings, logger: logger) }
