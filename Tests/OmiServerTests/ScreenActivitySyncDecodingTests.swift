@@ -88,6 +88,23 @@ struct ScreenActivitySyncDecodingTests {
         #expect(read == 300)
     }
 
+    /// Strings are skimmed eight bytes at a time (`JSONPlainRun`); a byte that ends the skim must be found wherever it
+    /// falls in a word: a quote or backslash escape, a raw control character (refused), or a non-ASCII character.
+    @Test func aSpecialCharacterIsFoundAtEveryPositionOfAString() throws {
+        let specials = [#"\""#, #"\\"#, #"\n"#, #"\u00e9"#, "\u{01}", "\t", "é", "😀", "\u{7F}"]
+        for special in specials {
+            for position in 0...24 {
+                let title = String(repeating: "a", count: position) + special + String(repeating: "b", count: 24 - position)
+                let json = #"{"rows":[{"id":1,"timestamp":"2026-01-01T10:00:00Z","windowTitle":"\#(title)"}]}"#
+                let reference = Self.decoded(json)
+                #expect(Self.served(json) == reference, "\(special) at \(position)")
+                if let fast = Request.read(Array(json.utf8)) {
+                    #expect(.success(fast) == reference, "\(special) at \(position)")
+                }
+            }
+        }
+    }
+
     /// The reader runs before `JSONDecoder` has seen the body, so it must refuse every body the decoder refuses. An
     /// earlier reader that trusted the decoder's scan (it checked only a literal's first letter and skipped unknown
     /// values loosely) accepted 186 of 3,000 of these bodies when run first. Seeded bodies with one to three bytes

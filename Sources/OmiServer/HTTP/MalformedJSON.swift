@@ -1,3 +1,5 @@
+import OmiContract
+
 /// Where, and why, Python's `json.loads` gives up on a body, for the 422 of malformed JSON: FastAPI answers
 /// `loc: ["body", <character offset>]` with the parser's message in `ctx.error` (conventions.md §5.2). Foundation's
 /// decoder reports no position, and takes a trailing comma that Python refuses, so a JSON body no reader has taken is
@@ -184,34 +186,12 @@ enum MalformedJSON {
             isDigit(c) || (c | 0x20 >= UInt8(ascii: "a") && c | 0x20 <= UInt8(ascii: "f"))
         }
 
-        /// The end of the run of bytes from `k` that need no look inside a string: eight at a time, as most of a
-        /// body is string content (a screen sync is mostly window titles and recognised text), then one at a time up
-        /// to the next quote, backslash or control character.
-        static func plainRun(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
-            /// Whether any byte of `word` is below `limit` (at most 0x80).
-            func anyBelow(_ word: UInt64, _ limit: UInt64) -> Bool { (word &- ones &* limit) & ~word & highs != 0 }
-            var k = start
-            while k + 8 <= bytes.count {
-                let word = bytes.loadUnaligned(fromByteOffset: k, as: UInt64.self)
-                if anyBelow(word, 0x20) || anyBelow(word ^ (ones &* 0x22), 1) || anyBelow(word ^ (ones &* 0x5C), 1) { break }
-                k += 8
-            }
-            while k < bytes.count {
-                let c = bytes[k]
-                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
-                k += 1
-            }
-            return k
-        }
-
         /// A string from its opening quote at `i`.
         mutating func string() -> (String, Int)? {
             let begin = i
             var k = i + 1
             while true {
-                k = Self.plainRun(in: bytes, from: k)
+                k = JSONPlainRun.end(in: bytes, from: k)
                 guard let c = at(k) else { return ("Unterminated string starting at", begin) }
                 if c == UInt8(ascii: "\"") {
                     i = k + 1
