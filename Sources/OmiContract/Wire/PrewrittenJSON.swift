@@ -12,14 +12,10 @@ public enum PrewrittenJSON {
         /// Given the written bytes, once, while they exist: the transport copies them straight into its own buffer,
         /// where an `[UInt8]` in between cost a second copy of a 70 KB task page.
         private let take: (UnsafeRawBufferPointer) -> Void
-        public private(set) var tookBody = false
 
         public init(take: @escaping (UnsafeRawBufferPointer) -> Void) { self.take = take }
 
-        func put(_ json: borrowing JSONBytes) {
-            tookBody = true
-            json.withUnsafeBytes(take)
-        }
+        func put(_ json: borrowing JSONBytes) { json.withUnsafeBytes(take) }
     }
 
     @TaskLocal public static var sink: Sink?
