@@ -31,19 +31,13 @@ extension Wire {
             json.beginObject()
             json.key("action_items")
             let start = json.count
-            Self.list(actionItems, into: &json)
+            json.array(actionItems) { $0.write(into: &$1) }
             let listed = start..<json.count
             json.key("items")
-            if items == actionItems { json.repeatValue(listed) } else { Self.list(items, into: &json) }
+            if items == actionItems { json.repeatValue(listed) } else { json.array(items) { $0.write(into: &$1) } }
             json.key("has_more")
             json.bool(hasMore)
             json.endObject()
-        }
-
-        static func list(_ items: [ActionItem], into json: inout JSONBytes) {
-            json.beginArray()
-            for item in items { item.write(into: &json) }
-            json.endArray()
         }
     }
 }

@@ -24,11 +24,7 @@ extension Wire {
 
         public var jsonCapacity: Int { 600 * messages.count + 2 }
 
-        public func writeJSON(into json: inout JSONBytes) {
-            json.beginArray()
-            for message in messages { message.write(into: &json) }
-            json.endArray()
-        }
+        public func writeJSON(into json: inout JSONBytes) { json.array(messages) { $0.write(into: &$1) } }
     }
 }
 

@@ -92,9 +92,12 @@ public struct JSONBytes: ~Copyable, @unchecked Sendable {
     }
 
     public mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
-    public mutating func strings(_ values: [String]) {
+    public mutating func strings(_ values: [String]) { array(values) { $1.string($0) } }
+
+    /// An array of `values`, each written by `write`.
+    public mutating func array<Values: Sequence>(_ values: Values, _ write: (Values.Element, inout JSONBytes) -> Void) {
         beginArray()
-        for value in values { string(value) }
+        for value in values { write(value, &self) }
         endArray()
     }
     public mutating func int(_ value: Int64?) { if let value { int(value) } else { null() } }
