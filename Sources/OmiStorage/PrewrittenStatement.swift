@@ -1,4 +1,5 @@
 import SQLKit
+import SQLiteNIO
 
 /// A statement that writes its own text for a dialect (`FixedStatement`, `RepeatedRowsStatement`) and carries its
 /// binds as they are. Through `SQLSerializer` the text is copied into the serializer and every bind appended to its
@@ -8,6 +9,8 @@ protocol PrewrittenStatement: SQLExpression {
     /// The statement's text in `database`'s dialect, with its placeholders numbered after `offset` earlier binds.
     func text(in database: any SQLDatabase, offset: Int) -> String
     var binds: [any Encodable & Sendable] { get }
+    /// The binds as SQLite takes them.
+    func sqliteBinds() throws -> [SQLiteData]
 }
 
 extension PrewrittenStatement {
@@ -15,6 +18,8 @@ extension PrewrittenStatement {
         serializer.write(text(in: serializer.database, offset: serializer.binds.count))
         serializer.binds.append(contentsOf: binds)
     }
+
+    func sqliteBinds() throws -> [SQLiteData] { try binds.map(SQLiteDirectDatabase.sqliteData) }
 }
 
 extension SQLDatabase {
@@ -24,7 +29,7 @@ extension SQLDatabase {
         // A type comparison, not a cast: a failed dynamic cast is the slow part of Swift's casting.
         if Self.self == SQLiteDirectDatabase.self {
             let direct = unsafeBitCast(self, to: SQLiteDirectDatabase.self)
-            try await direct.execute(text: statement.text(in: direct, offset: 0), binds: statement.binds, onRow)
+            try await direct.execute(text: statement.text(in: direct, offset: 0), data: statement.sqliteBinds(), onRow)
         } else {
             try await execute(sql: statement, onRow)
         }

@@ -1,4 +1,5 @@
 import SQLKit
+import SQLiteNIO
 
 /// A multi-row statement, `head (?, ?, …), (?, ?, …) tail`, whose text depends only on how many rows it has: the
 /// text is written once per dialect and row count and then reused, and the binds are handed over as they are.
@@ -21,18 +22,22 @@ final class RepeatedRowsStatement: Sendable {
         self.tail = tail
     }
 
-    /// The statement for `binds`, `width` per row, row after row.
-    func callAsFunction(_ binds: [any Encodable & Sendable]) -> Expression {
-        precondition(!binds.isEmpty && binds.count % width == 0, "binds must fill whole rows")
-        return Expression(shape: self, binds: binds)
+    /// The statement for `values`, `width` per row, row after row.
+    func callAsFunction(_ values: [SQLValue]) -> Expression {
+        precondition(!values.isEmpty && values.count % width == 0, "binds must fill whole rows")
+        return Expression(shape: self, values: values)
     }
 
     struct Expression: PrewrittenStatement {
         let shape: RepeatedRowsStatement
-        let binds: [any Encodable & Sendable]
+        let values: [SQLValue]
+
+        var binds: [any Encodable & Sendable] { values.map(\.encodable) }
+
+        func sqliteBinds() -> [SQLiteData] { values.map(\.sqliteData) }
 
         func text(in database: any SQLDatabase, offset: Int) -> String {
-            shape.text(rows: binds.count / shape.width, in: database, offset: offset)
+            shape.text(rows: values.count / shape.width, in: database, offset: offset)
         }
     }
 

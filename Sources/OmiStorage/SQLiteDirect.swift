@@ -465,7 +465,13 @@ struct SQLiteDirectDatabase: SQLDatabase {
     /// Runs `sql` as written (`PrewrittenStatement` comes here without `SQLSerializer`).
     func execute(text sql: String, binds: [any Encodable & Sendable],
                  _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        let binds = try converted(sql, binds)
+        try await execute(text: sql, data: converted(sql, binds), onRow)
+    }
+
+    /// Runs `sql` as written with binds already converted (`SQLValue`).
+    func execute(text sql: String, data binds: [SQLiteData],
+                 _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        logIfAsked(sql)
         if !isWriter, !SQLiteStore.holdsWriter, try connection.writesOutsideTransaction(sql) {
             try await store.writerLock.withLock { try connection.run(sql, binds: binds) { onRow($0) } }
         } else {
@@ -475,14 +481,18 @@ struct SQLiteDirectDatabase: SQLDatabase {
 
     private func serialized(_ query: any SQLExpression) throws -> (String, [SQLiteData]) {
         let (sql, binds) = serialize(query)
+        logIfAsked(sql)
         return (sql, try converted(sql, binds))
     }
 
     private func converted(_ sql: String, _ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
+        try binds.map(Self.sqliteData)
+    }
+
+    private func logIfAsked(_ sql: String) {
         if store.logsQueries {
             logger.log(level: SQLiteStore.queryLogLevel, "Executing query", metadata: ["sql": .string(sql)])
         }
-        return try binds.map(Self.sqliteData)
     }
 
     /// The bind types repositories use most, converted as `SQLiteDataEncoder` would, without its cast to a protocol

@@ -156,4 +156,25 @@ struct SQLiteStatementReuseTests {
             }
         }
     }
+
+    /// A typed bind gives SQLite what SQLiteKit's encoder gives for the value it stands for, and hands the generic
+    /// path (PostgreSQL, `SQLSerializer`) that same value, of the same type.
+    @Test func typedBindsConvertAsTheValueTheyHold() throws {
+        let values: [SQLValue] = [
+            SQLValue("text"), SQLValue(""), SQLValue(Optional("wrapped")), SQLValue(String?.none),
+            SQLValue(Int64.max), SQLValue(Int64.min), SQLValue(Int64?.none), SQLValue(Optional(Int.min)),
+            SQLValue(Int?.none), SQLValue(true), SQLValue(false), SQLValue(Bool?.none),
+            SQLValue(Optional(Data([0, 1, 255]))), SQLValue(Data?.none),
+        ]
+        let encoder = SQLiteDataEncoder()
+        for value in values {
+            #expect(value.sqliteData == (try encoder.encode(value.encodable)), "\(value)")
+        }
+        #expect(SQLValue(Optional(Int.min)).encodable is Int64)
+        #expect(SQLValue(String?.none).encodable is String?)
+        #expect(SQLValue(Int64?.none).encodable is Int64?)
+        #expect(SQLValue(Bool?.none).encodable is Bool?)
+        #expect(SQLValue(true).encodable is Bool)
+        #expect(SQLValue(Optional(Data([1]))).encodable is Data)
+    }
 }

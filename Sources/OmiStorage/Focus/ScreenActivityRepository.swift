@@ -50,29 +50,29 @@ public struct SQLScreenActivityRepository: ScreenActivityRepository {
 
     public func upsert(uid: String, _ rows: [ScreenRowRecord], now: Int64) async throws {
         guard !rows.isEmpty else { return }
-        var binds: [any Encodable & Sendable] = []
+        var binds: [SQLValue] = []
         binds.reserveCapacity(rows.count * Self.upsertStatement.width)
         // One value at a time: an array literal per row cost an allocation and a copy of every value.
         for r in rows {
             let expiresAt = r.retentionSeconds.map { Self.expiry(capturedAt: r.capturedAt, retentionSeconds: $0) }
-            binds.append(uid)
-            binds.append(r.deviceKey)
-            binds.append(r.localId)
-            binds.append(r.storageId)
-            binds.append(r.capturedAt)
-            binds.append(r.appName)
-            binds.append(r.windowTitle)
-            binds.append(r.ocrText)
-            binds.append(r.deviceName)
-            binds.append(r.clientDeviceId)
-            binds.append(r.captureEligible)
-            binds.append(r.accountGeneration)
-            binds.append(r.retentionSeconds)
-            binds.append(expiresAt)
-            binds.append(r.embedding.map(EmbeddingBytes.encode))
-            binds.append(r.embedding?.count)
-            binds.append(now)
-            binds.append(now)
+            binds.append(SQLValue(uid))
+            binds.append(SQLValue(r.deviceKey))
+            binds.append(SQLValue(r.localId))
+            binds.append(SQLValue(r.storageId))
+            binds.append(SQLValue(r.capturedAt))
+            binds.append(SQLValue(r.appName))
+            binds.append(SQLValue(r.windowTitle))
+            binds.append(SQLValue(r.ocrText))
+            binds.append(SQLValue(r.deviceName))
+            binds.append(SQLValue(r.clientDeviceId))
+            binds.append(SQLValue(r.captureEligible))
+            binds.append(SQLValue(r.accountGeneration))
+            binds.append(SQLValue(r.retentionSeconds))
+            binds.append(SQLValue(expiresAt))
+            binds.append(SQLValue(r.embedding.map(EmbeddingBytes.encode)))
+            binds.append(SQLValue(r.embedding?.count))
+            binds.append(SQLValue(now))
+            binds.append(SQLValue(now))
         }
         let statement = Self.upsertStatement(binds)
         try await database.transaction { db in try await db.run(statement) }
