@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads a request body's JSON text before `JSONDecoder` has seen it, for a type that decodes its body faster than
 /// `Codable` can (see `RequestBodyBytes`).
 ///
@@ -58,9 +60,11 @@ struct JSONReader: ~Copyable {
     struct Key {
         let bytes: UnsafeBufferPointer<UInt8>
 
+        /// Compared with `memcmp` once the lengths agree: the generic `elementsEqual` was 0.7% of a screen sync.
         static func ~= (name: StaticString, key: Key) -> Bool {
-            name.utf8CodeUnitCount == key.bytes.count
-                && name.withUTF8Buffer { $0.elementsEqual(key.bytes) }
+            guard name.utf8CodeUnitCount == key.bytes.count else { return false }
+            guard let bytes = key.bytes.baseAddress else { return true }
+            return memcmp(name.utf8Start, bytes, key.bytes.count) == 0
         }
     }
 
