@@ -265,6 +265,18 @@ struct ScreenActivitySyncTests {
             #expect(try await h.count("screen_activity") == 3)
             let merged = try await Self.rows(h)
             #expect(merged["macos_a-3"]?["windowTitle"].string == "second")
+
+            // A repeat after ascending ids, and one after the order has already broken, are found as well.
+            for (ids, total) in [([8, 9, 8], 5), ([5, 4, 5], 7)] {
+                let batch = try await Self.sync(h, ids.enumerated().map { index, id in
+                    Self.row(id, device + #","windowTitle":"take \#(index)""#)
+                })
+                #expect(batch.status == 200 && batch.json == Self.result(3, Int64(ids.max()!)), "\(ids)")
+                #expect(try await h.count("screen_activity") == total, "\(ids)")
+                let stored = try await Self.rows(h)
+                #expect(stored["macos_a-\(ids[0])"]?["windowTitle"].string == "take 2", "\(ids)")
+                #expect(stored["macos_a-\(ids[1])"]?["windowTitle"].string == "take 1", "\(ids)")
+            }
         }
     }
 

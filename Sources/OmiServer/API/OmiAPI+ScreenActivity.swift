@@ -14,8 +14,9 @@ extension OmiAPI {
         var v = Validator()
         v.range(body.accountGeneration, 0...Int64.max, at: ["body", "account_generation"])
         let fallbackRetention = body.deviceRetentionSeconds.flatMap { $0 > 0 ? $0 : nil }
-        var byKey: [ScreenRowKey: Int] = [:]
-        byKey.reserveCapacity(body.rows.count)
+        // Filled only once the batch leaves one device's ascending ids, the order the desktop sends: before that no
+        // key can repeat (hashing every key was 0.7% of a sync).
+        var byKey: [ScreenRowKey: Int]?
         var rows: [ScreenRowRecord] = []
         rows.reserveCapacity(body.rows.count)
         for (index, row) in body.rows.enumerated() {
@@ -35,8 +36,14 @@ extension OmiAPI {
                 retentionSeconds: row.deviceRetentionSeconds.flatMap { $0 > 0 ? $0 : nil } ?? fallbackRetention,
                 embedding: row.embedding.flatMap { $0.isEmpty ? nil : $0.map(Float.init) })
             // A key repeated within the batch is written once, with its last occurrence.
+            if byKey == nil, let last = rows.last, last.deviceKey != device || last.localId >= row.id {
+                byKey = Dictionary(uniqueKeysWithValues: rows.indices.map {
+                    (ScreenRowKey(device: rows[$0].deviceKey, id: rows[$0].localId), $0)
+                })
+            }
+            guard byKey != nil else { rows.append(record); continue }
             let key = ScreenRowKey(device: device, id: row.id)
-            if let earlier = byKey[key] { rows[earlier] = record } else { byKey[key] = rows.count; rows.append(record) }
+            if let earlier = byKey?[key] { rows[earlier] = record } else { byKey?[key] = rows.count; rows.append(record) }
         }
         try v.check()
         if body.rows.count > Self.maxScreenRows { throw APIError.badRequest("Maximum 100 rows per batch") }
