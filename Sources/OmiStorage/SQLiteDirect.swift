@@ -465,7 +465,7 @@ struct SQLiteDirectDatabase: SQLDatabase {
     /// Runs `sql` as written (`PrewrittenStatement` comes here without `SQLSerializer`).
     func execute(text sql: String, binds: [any Encodable & Sendable],
                  _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await execute(text: sql, data: converted(sql, binds), onRow)
+        try await execute(text: sql, data: converted(binds), onRow)
     }
 
     /// Runs `sql` as written with binds already converted (`SQLValue`).
@@ -482,10 +482,10 @@ struct SQLiteDirectDatabase: SQLDatabase {
     private func serialized(_ query: any SQLExpression) throws -> (String, [SQLiteData]) {
         let (sql, binds) = serialize(query)
         logIfAsked(sql)
-        return (sql, try converted(sql, binds))
+        return (sql, try converted(binds))
     }
 
-    private func converted(_ sql: String, _ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
+    private func converted(_ binds: [any Encodable & Sendable]) throws -> [SQLiteData] {
         try binds.map(Self.sqliteData)
     }
 
