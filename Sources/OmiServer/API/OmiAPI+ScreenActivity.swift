@@ -41,7 +41,6 @@ extension OmiAPI {
                     (ScreenRowKey(device: rows[$0].deviceKey, id: rows[$0].localId), $0)
                 })
             }
-            guard byKey != nil else { rows.append(record); continue }
             let key = ScreenRowKey(device: device, id: row.id)
             if let earlier = byKey?[key] { rows[earlier] = record } else { byKey?[key] = rows.count; rows.append(record) }
         }
